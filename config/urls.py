@@ -1,0 +1,19 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+from config.api import api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("hsds/", include("senda.directory.hsds_urls")),
+]
+
+# Pages: Spanish at "/", English at "/en/", so a link always says its language.
+urlpatterns += i18n_patterns(
+    path("accounts/", include("senda.accounts.urls")),
+    path("staff/directory/", include("senda.directory.urls")),
+    path("", include("senda.portal.urls")),
+    prefix_default_language=False,
+)

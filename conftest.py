@@ -1,0 +1,70 @@
+"""Fixtures shared by every app's tests: two organisations, a user per role, a browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from senda.accounts.models import Organisation, User
+from senda.accounts.roles import Role
+from senda.accounts.tests.factories import OrganisationFactory, member
+
+CHROMIUM = os.environ.get("SENDA_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def org_a(db: None) -> Organisation:
+    return OrganisationFactory.create(name="Organisation A", slug="org-a")
+
+
+@pytest.fixture
+def org_b(db: None) -> Organisation:
+    return OrganisationFactory.create(name="Organisation B", slug="org-b")
+
+
+@pytest.fixture
+def users_a(org_a: Organisation) -> dict[str, User]:
+    """One user per role in organisation A."""
+    return {role: member(org_a, role, username=f"a-{role}") for role in Role.values}
+
+
+@pytest.fixture
+def users_b(org_b: Organisation) -> dict[str, User]:
+    """One user per role in organisation B."""
+    return {role: member(org_b, role, username=f"b-{role}") for role in Role.values}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab (own cookies) at a phone-like size, Spanish by default."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="es-MX", java_script_enabled=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
