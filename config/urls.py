@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 # Pages: Spanish at "/", English at "/en/", so a link always says its language.
 urlpatterns += i18n_patterns(
     path("accounts/", include("senda.accounts.urls")),
+    path("staff/directory/import/", include("senda.directory.import_urls")),
     path("staff/directory/", include("senda.directory.urls")),
     path("", include("senda.portal.urls")),
     prefix_default_language=False,
