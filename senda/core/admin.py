@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from senda.core.models import AuditEntry
+
+
+def superusers_only(request: HttpRequest) -> bool:
+    """Django's admin is a tool for system administrators, never for partner staff."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser)
+
+
+admin.site.has_permission = superusers_only  # type: ignore[method-assign]
+admin.site.site_header = "Senda"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "organisation", "action", "object_type", "object_id"]
+    list_filter = ["action"]
+    search_fields = ["object_id", "action"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
