@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # Swagger UI files for /api/docs, served from our own static files (no CDN)
     "senda.core",
     "senda.accounts",
     "senda.geo",

@@ -482,18 +482,58 @@ class Attribute(models.Model):
 
 
 class ServiceSearchToken(models.Model):
-    """Inverted index for public search: one row per (service, folded word), all languages."""
+    """Inverted index for public search: one row per (published service, folded word, country).
+
+    Written only by ``senda.directory.derived``. The filters a person can set are copied onto
+    every row (the "|code|" strings include the ancestors of each category and area) so that
+    a search with filters reads one index range and never joins.
+    """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     token = models.CharField(max_length=40)
     weight = models.PositiveSmallIntegerField()
+    country = models.CharField(max_length=2, blank=True)
+    categories = models.TextField(blank=True)
+    areas = models.TextField(blank=True)
+    languages = models.CharField(max_length=200, blank=True)
+    is_free = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["token", "service"], name="search_token_idx")]
+        indexes = [
+            models.Index(fields=["token", "service"], name="search_token_idx"),
+            # Covers a search with a country (the usual case) without reading the table.
+            models.Index(
+                fields=["country", "token", "categories", "is_free", "weight", "service"],
+                name="search_token_country_idx",
+            ),
+        ]
+
+
+class ServicePoint(models.Model):
+    """Where a published service can be found on the map: one row per (service, location with
+    coordinates), on the "near me" grid, with the same copied filters as the search index."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    grid_cell = models.IntegerField()
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    country = models.CharField(max_length=2, blank=True)
+    categories = models.TextField(blank=True)
+    areas = models.TextField(blank=True)
+    languages = models.CharField(max_length=200, blank=True)
+    is_free = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["grid_cell", "service"], name="service_point_cell_idx")]
 
 
 class WeeklyOpening(models.Model):
-    """Weekly opening intervals derived from schedules, in local minutes, for "open now"."""
+    """Weekly opening intervals derived from schedules, in local minutes, for "open now".
+
+    An interval that crosses midnight is stored as two rows (until 1440, then from 0 on the
+    next day); ``timezone`` is the IANA zone of the location it applies to.
+    """
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="weekly_openings")
     location = models.ForeignKey(
@@ -503,6 +543,11 @@ class WeeklyOpening(models.Model):
     opens_minute = models.PositiveSmallIntegerField()
     closes_minute = models.PositiveSmallIntegerField()  # may be 1440 for midnight
     timezone = models.CharField(max_length=64)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["timezone", "weekday", "opens_minute"])]
+
+
+from senda.directory.models_import import ImportJob  # noqa: E402,F401

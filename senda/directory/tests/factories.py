@@ -20,6 +20,7 @@ to reuse one), services are drafts unless created with ``published=True`` (or
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +64,58 @@ def category(code: str) -> TaxonomyTerm:
     return TaxonomyTerm.objects.get(pk=term_id(code))
 
 
+def _set_categories(service: Service, create: bool, extracted: Any, **kwargs: Any) -> None:
+    if create and extracted:
+        terms = [category(item) if isinstance(item, str) else item for item in extracted]
+        service.categories.set(terms)
+
+
+def _set_locations(service: Service, create: bool, extracted: Any, **kwargs: Any) -> None:
+    if create and extracted:
+        for location in extracted:
+            ServiceAtLocation.objects.create(service=service, location=location)
+
+
+def _refresh_service(service: Service, create: bool, extracted: Any, **kwargs: Any) -> None:
+    if create:
+        service_refresh_derived(service)
+
+
+def _refresh_owner_service(
+    row: ServiceAtLocation | CostOption, create: bool, extracted: Any, **kwargs: Any
+) -> None:
+    if create:
+        refresh_derived(row.service)
+
+
+def _refresh_at_location(location_id: uuid.UUID) -> None:
+    refresh_derived(*Service.objects.filter(service_at_locations__location=location_id))
+
+
+def _refresh_after_schedule(
+    schedule: Schedule, create: bool, extracted: Any, **kwargs: Any
+) -> None:
+    if not create:
+        return
+    if schedule.service is not None:
+        refresh_derived(schedule.service)
+    if schedule.service_at_location is not None:
+        refresh_derived(schedule.service_at_location.service)
+    if schedule.location_id:
+        _refresh_at_location(schedule.location_id)
+
+
+def _refresh_after_language(
+    language: Language, create: bool, extracted: Any, **kwargs: Any
+) -> None:
+    if not create:
+        return
+    if language.service is not None:
+        refresh_derived(language.service)
+    if language.location_id:
+        _refresh_at_location(language.location_id)
+
+
 class OrganizationFactory(DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
@@ -77,9 +130,7 @@ class LocationFactory(DjangoModelFactory[Location]):
         model = Location
 
     owner = factory.SubFactory(OrganisationFactory)
-    organization = factory.SubFactory(
-        OrganizationFactory, owner=factory.SelfAttribute("..owner")
-    )
+    organization = factory.SubFactory(OrganizationFactory, owner=factory.SelfAttribute("..owner"))
     name = factory.Sequence(lambda n: f"Location {n}")
     latitude = DEFAULT_LATITUDE
     longitude = DEFAULT_LONGITUDE
@@ -88,7 +139,7 @@ class LocationFactory(DjangoModelFactory[Location]):
 
     @classmethod
     def _create(cls, model_class: type[Location], *args: Any, **kwargs: Any) -> Location:
-        location = model_class(*args, **kwargs)
+        location = model_class(**kwargs)
         location_refresh_derived(location)
         location.save()
         return location
@@ -105,33 +156,16 @@ class ServiceFactory(DjangoModelFactory[Service]):
         published = factory.Trait(publication_status=PublicationStatus.PUBLISHED)
 
     owner = factory.SubFactory(OrganisationFactory)
-    organization = factory.SubFactory(
-        OrganizationFactory, owner=factory.SelfAttribute("..owner")
-    )
+    organization = factory.SubFactory(OrganizationFactory, owner=factory.SelfAttribute("..owner"))
     name = factory.Sequence(lambda n: f"Service {n}")
     description = "What the service offers."
     assured_date = factory.LazyFunction(datetime.date.today)
     source = "Telephone call to the service."
 
-    @factory.post_generation
-    def categories(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if not create or not extracted:
-            return
-        terms = [category(item) if isinstance(item, str) else item for item in extracted]
-        self.categories.set(terms)
-
-    @factory.post_generation
-    def locations(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if not create or not extracted:
-            return
-        for location in extracted:
-            ServiceAtLocation.objects.create(service=self, location=location)
-
-    @factory.post_generation
-    def derived(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        # Runs after categories and locations (declaration order), like the actions.
-        if create:
-            service_refresh_derived(self)
+    categories = factory.PostGeneration(_set_categories)
+    locations = factory.PostGeneration(_set_locations)
+    # Runs after categories and locations (declaration order), like the actions.
+    derived = factory.PostGeneration(_refresh_service)
 
 
 class ServiceAtLocationFactory(DjangoModelFactory[ServiceAtLocation]):
@@ -142,10 +176,7 @@ class ServiceAtLocationFactory(DjangoModelFactory[ServiceAtLocation]):
     service = factory.SubFactory(ServiceFactory)
     location = factory.SubFactory(LocationFactory, owner=factory.SelfAttribute("..service.owner"))
 
-    @factory.post_generation
-    def derived(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            refresh_derived(self.service)
+    derived = factory.PostGeneration(_refresh_owner_service)
 
 
 class AddressFactory(DjangoModelFactory[Address]):
@@ -180,17 +211,7 @@ class ScheduleFactory(DjangoModelFactory[Schedule]):
     opens_at = datetime.time(8, 0)
     closes_at = datetime.time(16, 0)
 
-    @factory.post_generation
-    def derived(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if not create:
-            return
-        if self.service_id:
-            refresh_derived(self.service)
-        if self.service_at_location_id:
-            refresh_derived(self.service_at_location.service)
-        if self.location_id:
-            services = Service.objects.filter(service_at_locations__location=self.location_id)
-            refresh_derived(*services)
+    derived = factory.PostGeneration(_refresh_after_schedule)
 
 
 class CostOptionFactory(DjangoModelFactory[CostOption]):
@@ -205,23 +226,24 @@ class CostOptionFactory(DjangoModelFactory[CostOption]):
     currency = "USD"
     amount = Decimal("5.00")
 
-    @factory.post_generation
-    def derived(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        if create:
-            refresh_derived(self.service)
+    derived = factory.PostGeneration(_refresh_owner_service)
 
 
 class LanguageFactory(DjangoModelFactory[Language]):
-    """A language spoken at a service (ISO 639 ``code``)."""
+    """A language spoken at a service (ISO 639 ``code``); pass ``location=`` and
+    ``service=None`` for a language spoken at a location."""
 
     class Meta:
         model = Language
+        skip_postgeneration_save = True
 
     service = factory.SubFactory(ServiceFactory)
     code = "es"
-    name = factory.LazyAttribute(lambda language: {"es": "Español", "en": "English"}.get(
-        language.code, language.code
-    ))
+    name = factory.LazyAttribute(
+        lambda language: {"es": "Español", "en": "English"}.get(language.code, language.code)
+    )
+
+    derived = factory.PostGeneration(_refresh_after_language)
 
 
 class RequiredDocumentFactory(DjangoModelFactory[RequiredDocument]):

@@ -1,0 +1,323 @@
+"""Directory bench: public search and "near me" at 100,000 services, on SQLite and PostgreSQL.
+
+    uv run python bench/directory_bench.py [--db sqlite|postgres|both] [--services N]
+
+For each database: create an empty database (a temporary SQLite file; a PostgreSQL 15 cluster
+started here the way scripts/test.sh does, on 127.0.0.1:55510, and stopped afterwards), migrate,
+load N services at 1.5 N locations, then time Senda's search (one word + a category + a
+country, first page of 20) and near me (the 20 nearest services to a point), each against the
+same question asked in hand-written SQL on the raw connection (the floor). Prints p50 and p95
+of both, their ratios, and whether the targets hold (p95 <= 25 ms and <= 2x the floor).
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_PORT = 55510
+TARGET_P95_MS = 25.0
+TARGET_RATIO = 2.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# ---------------------------------------------------------------------------------------------
+# The parent: one child process per database, and the PostgreSQL cluster.
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 cluster on 127.0.0.1:55510; yields its DATABASE_URL."""
+    directory = Path(tempfile.mkdtemp(prefix="senda-bench-pg."))
+    shutil.chown(directory, "postgres")
+    data = directory / "data"
+
+    def as_postgres(*command: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command], check=True, stdout=subprocess.DEVNULL
+        )
+
+    try:
+        as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+            "-E", "UTF8", "--locale=C.UTF-8",
+        )  # fmt: skip
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -k {directory}"
+            # Durability is irrelevant to a read benchmark and slows the bulk load.
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            " -c shared_buffers=1GB -c max_wal_size=4GB"
+        )
+        as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w",
+            "-o", options, "start",
+        )  # fmt: skip
+        as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(PG_PORT), "senda_bench")
+        yield f"postgres://postgres@127.0.0.1:{PG_PORT}/senda_bench"
+    finally:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data),
+             "-m", "fast", "stop"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_child(database: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        "SENDA_DEBUG": "",
+    }
+    command = [
+        sys.executable, __file__, "--child", database, "--services", str(args.services),
+        "--queries", str(args.queries), "--warmup", str(args.warmup), "--seed", str(args.seed),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert process.stdout is not None
+    result: dict[str, Any] = {}
+    for line in process.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT ") :])
+        else:
+            print(line, end="", flush=True)
+    if process.wait() != 0:
+        raise SystemExit(f"the {database} run failed")
+    return result
+
+
+def main_parent(args: argparse.Namespace) -> None:
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    locations = args.services * 3 // 2
+    print(
+        f"Senda directory bench: {args.services:,} services at {locations:,} locations, "
+        f"{args.queries} timed queries of each kind (seed {args.seed})",
+        flush=True,
+    )
+    results = []
+    for database in databases:
+        if database == "sqlite":
+            directory = Path(tempfile.mkdtemp(prefix="senda-bench-sqlite."))
+            try:
+                url = f"sqlite:///{directory / 'bench.sqlite3'}"
+                results.append(run_child("sqlite", url, args))
+            finally:
+                shutil.rmtree(directory, ignore_errors=True)
+        else:
+            with postgres_cluster() as url:
+                results.append(run_child("postgres", url, args))
+    print()
+    print(
+        "Summary (ms)                     database     p50    p95  floor p50  floor p95  p95/floor"
+    )
+    all_met = True
+    for result in results:
+        for name, figures in result["queries"].items():
+            met = figures["p95"] <= TARGET_P95_MS and figures["ratio_p95"] <= TARGET_RATIO
+            all_met = all_met and met
+            print(
+                f"{name:<32} {result['database']:<10} {figures['p50']:6.2f} {figures['p95']:6.2f}"
+                f" {figures['floor_p50']:10.2f} {figures['floor_p95']:10.2f}"
+                f" {figures['ratio_p95']:9.2f}x  {'met' if met else 'NOT MET'}"
+            )
+    print(
+        f"Targets (p95 <= {TARGET_P95_MS:g} ms and <= {TARGET_RATIO:g}x the floor): "
+        + ("all met" if all_met else "NOT all met")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The child: one database.
+
+
+def timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = function()
+    return (time.perf_counter() - started) * 1000, result
+
+
+def main_child(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    import random
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import directory_data, directory_floor
+    from senda.core.text import fold, tokens
+    from senda.directory.nearby import services_near
+    from senda.directory.search import ServiceFilters, search_services
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        label = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            label = f"PostgreSQL {cursor.fetchone()[0]}"
+    print(f"\n== {label}", flush=True)
+    report = directory_data.generate_and_load(
+        services=args.services, locations=args.services * 3 // 2, seed=args.seed
+    )
+    print(
+        f"   migrated in {migrate_seconds:.1f} s; generated and loaded in {report.seconds:.1f} s:"
+        f" {report.tokens:,} search tokens, {report.points:,} map points,"
+        f" {report.openings:,} weekly openings",
+        flush=True,
+    )
+    rng = random.Random(args.seed + 1)
+    checked = directory_data.check_derived(
+        sample.service_id for sample in rng.sample(report.samples, min(200, len(report.samples)))
+    )
+    print(
+        f"   derived rows of {checked} random services recomputed through"
+        " senda.directory.derived (the actions' path): identical to the bulk load",
+        flush=True,
+    )
+
+    # Questions people ask: a word of a service's name (as typed: accents or not, whole or
+    # the first letters), in its category or the category above, in its country.
+    searches = []
+    for sample in rng.choices(report.samples, k=args.queries + args.warmup):
+        words = [
+            word for word in sample.name.split() if [len(t) >= 4 for t in tokens(word)] == [True]
+        ]
+        word = rng.choice(words)
+        roll = rng.random()
+        if roll < 0.3:
+            word = fold(word)
+        elif roll < 0.5:
+            word = word[: max(4, len(word) - 3)]
+        category = sample.category_code
+        if "." in category and rng.random() < 0.5:
+            category = category.split(".")[0]
+        searches.append((word, category, sample.country_code))
+    # Points near places people are (rounded to two decimals, as the browser does).
+    points = [
+        (round(rng.gauss(sample.latitude, 0.05), 2), round(rng.gauss(sample.longitude, 0.05), 2))
+        for sample in rng.choices(report.samples, k=args.queries + args.warmup)
+    ]
+
+    def run_search(word: str, category: str, country: str) -> tuple[Any, Any]:
+        page = search_services(
+            word, ServiceFilters(category_codes=(category,), country_code=country), per_page=20
+        )
+        return [(hit.service.pk, hit.score) for hit in page.hits], page.total
+
+    def run_near(latitude: float, longitude: float) -> list[tuple[Any, float]]:
+        return [(hit.service.pk, hit.distance_km) for hit in services_near(latitude, longitude)]
+
+    figures: dict[str, dict[str, float]] = {}
+    kinds: list[tuple[str, list[Any], Callable[..., Any], Callable[..., Any]]] = [
+        (
+            "search: word + category + country",
+            searches,
+            run_search,
+            lambda word, category, country: directory_floor.search(
+                word, category_code=category, country_code=country
+            ),
+        ),
+        ("near me: 20 nearest", points, run_near, directory_floor.near),
+    ]
+    sizes = []
+    for name, questions, senda_call, floor_call in kinds:
+        senda_ms: list[float] = []
+        floor_ms: list[float] = []
+        for index, question in enumerate(questions):
+            # Alternate which goes first, so neither always finds the cache warmed by the other.
+            def ask_senda(q: Any = question, call: Any = senda_call) -> Any:
+                return call(*q)
+
+            def ask_floor(q: Any = question, call: Any = floor_call) -> Any:
+                return call(*q)
+
+            if index % 2:
+                floor_time, floor_result = timed(ask_floor)
+                senda_time, senda_result = timed(ask_senda)
+            else:
+                senda_time, senda_result = timed(ask_senda)
+                floor_time, floor_result = timed(ask_floor)
+            if senda_result != floor_result:
+                raise SystemExit(f"{name}: Senda and the floor disagree on {question!r}")
+            if index >= args.warmup:
+                senda_ms.append(senda_time)
+                floor_ms.append(floor_time)
+                if name.startswith("search"):
+                    sizes.append(senda_result[1])
+        p50, p95 = percentile(senda_ms, 0.5), percentile(senda_ms, 0.95)
+        floor_p50, floor_p95 = percentile(floor_ms, 0.5), percentile(floor_ms, 0.95)
+        figures[name] = {
+            "p50": p50,
+            "p95": p95,
+            "floor_p50": floor_p50,
+            "floor_p95": floor_p95,
+            "ratio_p50": p50 / floor_p50,
+            "ratio_p95": p95 / floor_p95,
+        }
+    print(
+        f"   {len(searches) + len(points)} questions, results identical to the floor; search"
+        f" matches per question: median {percentile(sizes, 0.5):,.0f},"
+        f" p95 {percentile(sizes, 0.95):,.0f}, max {max(sizes):,}",
+        flush=True,
+    )
+    print(
+        "   query (ms)                          p50     p95  floor p50  floor p95"
+        "  ratio p50  ratio p95"
+    )
+    for name, values in figures.items():
+        print(
+            f"   {name:<32} {values['p50']:6.2f}  {values['p95']:6.2f}"
+            f"  {values['floor_p50']:9.2f}  {values['floor_p95']:9.2f}"
+            f"  {values['ratio_p50']:8.2f}x  {values['ratio_p95']:8.2f}x",
+            flush=True,
+        )
+    database = "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
+    print("RESULT " + json.dumps({"database": database, "queries": figures}), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=400, help="timed queries of each kind")
+    parser.add_argument("--warmup", type=int, default=40, help="untimed queries first")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        main_child(args)
+    else:
+        main_parent(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Demo tenants and staff: the programme coordination, the campaign partners and the Panama
+health project, with a user for every role and one password everybody can read in the README.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+
+from senda.accounts.actions import member_add, organisation_create
+from senda.accounts.models import Membership, Organisation, User
+from senda.accounts.roles import Role
+from senda.core.demo.world import DemoWorld
+from senda.core.models import AuditEntry
+from senda.geo.models import Country
+
+# Published on purpose: the demo's logins are printed on screen and in the README.
+DEMO_PASSWORD = "senda-demo-2025"  # noqa: S105
+SUPERUSER_USERNAME = "superadmin"
+EMAIL_DOMAIN = "demo.example.org"
+
+
+@dataclass(frozen=True)
+class TenantSpec:
+    key: str
+    slug: str
+    name: str
+    country: str | None
+    is_network_editor: bool = False
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    username: str
+    tenant: str
+    role: str
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    organisation: str
+
+
+# The tenants. Names are fictional on purpose: the real partners must not be misrepresented.
+TENANTS: tuple[TenantSpec, ...] = (
+    TenantSpec(
+        "coord",
+        "demo-coordinacion",
+        "Coordinación Regional del Programa (ejemplo)",
+        None,
+        is_network_editor=True,
+    ),
+    # Migrar Informados — Mexico.
+    TenantSpec("mx", "demo-mx", "Red Ejemplo de Puntos de Información (ficticia)", "MX"),
+    # Échale Ganas — Guatemala.
+    TenantSpec("gt", "demo-gt", "Asociación Juvenil Ejemplo Échale Ganas (ficticia)", "GT"),
+    # Ponele Plan a Tu Vida — Honduras.
+    TenantSpec("hn", "demo-hn", "Fundación Ejemplo Ponele Plan (ficticia)", "HN"),
+    # Conectá con tu Futuro — El Salvador.
+    TenantSpec("sv", "demo-sv", "Colectivo Ejemplo Conectá con tu Futuro (ficticio)", "SV"),
+    # #YoCamino — Nicaragua.
+    TenantSpec("ni", "demo-ni", "Red Juvenil Ejemplo #YoCamino (ficticia)", "NI"),
+    TenantSpec("cr", "demo-cr", "Centro de Orientación Ejemplo Costa Rica (ficticio)", "CR"),
+    # The Panama health project: promoters and volunteer community leaders...
+    TenantSpec("pa", "demo-pa", "Proyecto Ejemplo Salud sin Fronteras Panamá (ficticio)", "PA"),
+    # ...and the health district whose five centres receive their referrals.
+    TenantSpec("pa-health", "demo-pa-salud", "Región de Salud Ejemplo Panamá (ficticia)", "PA"),
+)
+
+# Every role, spread over several organisations (each password hash costs ~0.5 s: keep it lean).
+USERS: tuple[UserSpec, ...] = (
+    UserSpec("editor", "coord", Role.CONTENT_EDITOR, "Elena", "Editora (demo)"),
+    UserSpec("oficial", "coord", Role.PROGRAMME_OFFICER, "Óscar", "Oficial (demo)"),
+    UserSpec("donante", "coord", Role.VIEWER, "Diana", "Donante (demo)"),
+    UserSpec("admin.pa", "pa", Role.ORG_ADMIN, "Ana", "Administradora (demo)"),
+    UserSpec("promotor.pa", "pa", Role.HEALTH_PROMOTER, "Pedro", "Promotor (demo)"),
+    UserSpec("voluntaria.pa", "pa", Role.COMMUNITY_VOLUNTEER, "Valeria", "Voluntaria (demo)"),
+    UserSpec("focal.pa", "pa-health", Role.FOCAL_POINT, "Fabiola", "Enlace (demo)"),
+    UserSpec("admin.gt", "gt", Role.ORG_ADMIN, "Gabriel", "Administrador (demo)"),
+    UserSpec("editor.gt", "gt", Role.CONTENT_EDITOR, "Eva", "Editora (demo)"),
+    UserSpec("punto.gt", "gt", Role.INFO_POINT_STAFF, "Gloria", "Punto (demo)"),
+    UserSpec("punto.mx", "mx", Role.INFO_POINT_STAFF, "Marta", "Punto (demo)"),
+    UserSpec("punto.hn", "hn", Role.INFO_POINT_STAFF, "Héctor", "Punto (demo)"),
+    UserSpec("punto.sv", "sv", Role.INFO_POINT_STAFF, "Sofía", "Punto (demo)"),
+    UserSpec("punto.ni", "ni", Role.INFO_POINT_STAFF, "Nora", "Punto (demo)"),
+    UserSpec("punto.cr", "cr", Role.INFO_POINT_STAFF, "Carlos", "Punto (demo)"),
+)
+
+
+def demo_usernames() -> list[str]:
+    return [SUPERUSER_USERNAME, *(spec.username for spec in USERS)]
+
+
+def demo_slugs() -> list[str]:
+    return [spec.slug for spec in TENANTS]
+
+
+def _email(username: str) -> str:
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
+def load(world: DemoWorld) -> None:
+    """Create the tenants, their members and the superuser that are not there yet."""
+    existing = {o.slug: o for o in Organisation.objects.filter(slug__in=demo_slugs())}
+    countries = Country.objects.in_bulk([s.country for s in TENANTS if s.country])
+    created_any = False
+    for tenant in TENANTS:
+        organisation = existing.get(tenant.slug)
+        if organisation is None:
+            organisation = organisation_create(
+                actor=None,
+                name=tenant.name,
+                slug=tenant.slug,
+                country=countries[tenant.country] if tenant.country else None,
+                is_network_editor=tenant.is_network_editor,
+            )
+            created_any = True
+        world.organisations[tenant.key] = organisation
+
+    users = {u.username: u for u in User.objects.filter(username__in=demo_usernames())}
+    members = set(
+        Membership.objects.filter(user__username__in=demo_usernames()).values_list(
+            "user__username", "organisation__slug"
+        )
+    )
+    for spec in USERS:
+        organisation = world.organisations[spec.tenant]
+        if (spec.username, organisation.slug) not in members:
+            membership, _ = member_add(
+                actor=None,
+                organisation=organisation,
+                username=spec.username,
+                role=spec.role,
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                email=_email(spec.username),
+                password=DEMO_PASSWORD,
+            )
+            users[spec.username] = membership.user
+            created_any = True
+        world.users[spec.username] = users[spec.username]
+
+    if SUPERUSER_USERNAME not in users:
+        # Django's admin is for superusers only; there is no tenant action for making one.
+        users[SUPERUSER_USERNAME] = User.objects.create_superuser(
+            username=SUPERUSER_USERNAME,
+            email=_email(SUPERUSER_USERNAME),
+            password=DEMO_PASSWORD,
+            first_name="Super",
+            last_name="Admin (demo)",
+        )
+        created_any = True
+    world.users[SUPERUSER_USERNAME] = users[SUPERUSER_USERNAME]
+    if created_any:
+        world.loaded.append("accounts")
+
+
+def logins() -> list[DemoLogin]:
+    """The demo logins to print: username, password, role, organisation."""
+    names = {spec.key: spec.name for spec in TENANTS}
+    rows = [DemoLogin(SUPERUSER_USERNAME, DEMO_PASSWORD, "Superuser (/admin/)", "—")]
+    for spec in USERS:
+        rows.append(
+            DemoLogin(spec.username, DEMO_PASSWORD, str(Role(spec.role).label), names[spec.tenant])
+        )
+    return rows
+
+
+@transaction.atomic
+def reset() -> None:
+    """Delete the demo tenants, users and their audit trail (run after the other domains')."""
+    organisations = Organisation.objects.filter(slug__in=demo_slugs())
+    users = User.objects.filter(username__in=demo_usernames())
+    AuditEntry.objects.filter(Q(organisation__in=organisations) | Q(actor__in=users)).delete()
+    users.delete()
+    organisations.delete()
