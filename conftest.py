@@ -24,6 +24,37 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _ensure_reference_data() -> None:
+    from senda.directory.models import Taxonomy, TaxonomyTerm
+    from senda.directory.reference import load_taxonomy
+    from senda.geo.models import AdminArea, Country
+    from senda.geo.reference import load_reference
+
+    if not AdminArea.objects.exists():
+        load_reference(Country, AdminArea)
+    if not TaxonomyTerm.objects.exists():
+        load_taxonomy(Taxonomy, TaxonomyTerm)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_survives_flush(
+    request: pytest.FixtureRequest, django_db_blocker: Any
+) -> Iterator[None]:
+    """Migrations load countries, areas and the taxonomy; a transactional test (the browser
+    tests) flushes every table when it ends, so put the reference data back right away and
+    later tests never depend on the order they run in."""
+    transactional = "transactional_db" in request.fixturenames or "live_server" in (
+        request.fixturenames
+    )
+    if transactional:
+        with django_db_blocker.unblock():
+            _ensure_reference_data()
+    yield
+    if transactional:
+        with django_db_blocker.unblock():
+            _ensure_reference_data()
+
+
 @pytest.fixture
 def org_a(db: None) -> Organisation:
     return OrganisationFactory.create(name="Organisation A", slug="org-a")

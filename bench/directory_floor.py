@@ -7,6 +7,7 @@ service and provider rows a page shows), minus Django's ORM.
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from typing import Any
 
@@ -14,7 +15,13 @@ from django.db import connection
 
 from senda.core.text import tokens
 from senda.directory import geo
-from senda.directory.nearby import FIRST_RADIUS_CELLS, MAX_RING_RADIUS_CELLS, next_ring_radius
+from senda.directory.nearby import (
+    FIRST_RADIUS_CELLS,
+    MAX_RING_RADIUS_CELLS,
+    NearestPoint,
+    keep_nearest,
+    next_ring_radius,
+)
 from senda.directory.search import prefix_successor
 
 SEARCH_SQL = """
@@ -88,9 +95,11 @@ def search(
 
 
 def near(latitude: float, longitude: float, *, limit: int = 20) -> list[tuple[uuid.UUID, float]]:
-    """(service id, distance) of the ``limit`` nearest services, by the same rings."""
+    """(service id, distance) of the ``limit`` nearest services, by the same rings and the
+    same distance arithmetic (``geo.distance_from``, ``nearby.keep_nearest``)."""
     row, column = geo.cell_row_column(latitude, longitude)
-    best: dict[str, tuple[float, str, str, int]] = {}
+    distance = geo.distance_from(latitude, longitude)
+    best: dict[Any, NearestPoint] = {}
     inner, outer = -1, FIRST_RADIUS_CELLS
     while True:
         whole_world = outer > MAX_RING_RADIUS_CELLS or geo.block_covers_world(row, outer)
@@ -105,26 +114,14 @@ def near(latitude: float, longitude: float, *, limit: int = 20) -> list[tuple[uu
                 params: list[Any] = [bound for pair in batch for bound in pair]
             else:
                 cells, params = "1 = 1", []
-            for point_id, service_id, location_id, lat, lon in _run(
-                POINTS_SQL.format(cells=cells), params
-            ):
-                service_key = str(_uuid(service_id))
-                candidate = (
-                    geo.haversine_km(latitude, longitude, lat, lon),
-                    service_key,
-                    str(_uuid(location_id)),
-                    point_id,
-                )
-                current = best.get(service_key)
-                if current is None or candidate < current:
-                    best[service_key] = candidate
-        nearest = sorted(best.values())[:limit]
+            keep_nearest(best, _run(POINTS_SQL.format(cells=cells), params), distance)
+        nearest = heapq.nsmallest(limit, best.values())
         if whole_world:
             break
         beyond_km = geo.distance_beyond_block_km(latitude, longitude, outer)
-        if len(nearest) == limit and nearest[-1][0] <= beyond_km:
+        if len(nearest) == limit and nearest[-1].distance_km <= beyond_km:
             break
         inner, outer = outer, next_ring_radius(outer)
     if nearest:
-        _run(NEAREST_SQL.format(ids=_placeholders(len(nearest))), [item[3] for item in nearest])
-    return [(uuid.UUID(item[1]), item[0]) for item in nearest]
+        _run(NEAREST_SQL.format(ids=_placeholders(len(nearest))), [p.point_id for p in nearest])
+    return [(_uuid(item.service_id), item.distance_km) for item in nearest]

@@ -3,7 +3,7 @@
 The point is already rounded by the browser (two decimals, about 1 km) and is never stored or
 logged here. Map points (``ServicePoint``: one per published service and located place, with
 the filter values copied on) are read from the indexed grid in growing squares of cells around
-the point (3 x 3 cells, then out to 15 x 15 and 63 x 63, then the rest of the world) until the
+the point (3 x 3 cells, then 7 x 7, 15 x 15 and so on, then the rest of the world) until the
 ``limit``-th nearest service found is nearer than anything outside the square can be
 (``geo.distance_beyond_block_km``).
 """
@@ -11,6 +11,8 @@ the point (3 x 3 cells, then out to 15 x 15 and 63 x 63, then the rest of the wo
 from __future__ import annotations
 
 import datetime
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +29,8 @@ from senda.directory.search import (
 )
 
 FIRST_RADIUS_CELLS = 1
-# Past this many rings (about 340 km) the rest of the world is read in one go.
-MAX_RING_RADIUS_CELLS = 31
+# Past this many rings (about 280 km) the rest of the world is read in one go.
+MAX_RING_RADIUS_CELLS = 127
 # SQLite nests OR conditions; keep each query's list of cell ranges short.
 MAX_RANGES_PER_QUERY = 200
 
@@ -41,8 +43,8 @@ class NearbyHit:
 
 
 def next_ring_radius(outer: int) -> int:
-    """After a square of ``outer`` rings, the next square to read (1, 7, 31, ...)."""
-    return 4 * outer + 3
+    """After a square of ``outer`` rings, the next square to read (1, 3, 7, 15, ...)."""
+    return 2 * outer + 1
 
 
 def cells_sql(ranges: list[tuple[int, int]]) -> tuple[str, list[int]]:
@@ -71,11 +73,32 @@ def points_sql(
 
 
 @dataclass(frozen=True, order=True)
-class _Nearest:
+class NearestPoint:
+    """The nearest map point of one service. Ids as the database driver gives them (text on
+    SQLite, UUID on PostgreSQL): within one database they sort like the UUIDs."""
+
     distance_km: float
-    service_key: str
-    location_key: str
+    service_id: Any
+    location_id: Any
     point_id: int
+
+
+def keep_nearest(
+    best: dict[Any, NearestPoint],
+    rows: Iterable[tuple[int, Any, Any, float, float]],
+    distance: Callable[[float, float], float],
+) -> None:
+    """Fold map point rows (id, service_id, location_id, latitude, longitude) into the
+    nearest point of each service."""
+    for point_id, service_id, location_id, latitude, longitude in rows:
+        kilometres = distance(latitude, longitude)
+        current = best.get(service_id)
+        if current is not None and (kilometres, location_id) >= (
+            current.distance_km,
+            current.location_id,
+        ):
+            continue
+        best[service_id] = NearestPoint(kilometres, service_id, location_id, point_id)
 
 
 def nearest_points(
@@ -85,14 +108,15 @@ def nearest_points(
     *,
     limit: int,
     now: datetime.datetime | None = None,
-) -> list[_Nearest]:
+) -> list[NearestPoint]:
     """The nearest map point of each of the ``limit`` nearest services, nearest first (ties
     by service id, then location id)."""
     if limit <= 0:
         return []
     conditions, params = index_filter_sql(filters, now=now)
     row, column = geo.cell_row_column(latitude, longitude)
-    best: dict[str, _Nearest] = {}
+    distance = geo.distance_from(latitude, longitude)
+    best: dict[Any, NearestPoint] = {}
     inner, outer = -1, FIRST_RADIUS_CELLS
     while True:
         whole_world = outer > MAX_RING_RADIUS_CELLS or geo.block_covers_world(row, outer)
@@ -108,19 +132,8 @@ def nearest_points(
         for batch in batches:
             with connection.cursor() as cursor:
                 cursor.execute(*points_sql(batch, conditions, params))
-                rows = cursor.fetchall()
-            for point_id, service_id, location_id, point_latitude, point_longitude in rows:
-                service_key = str(as_uuid(service_id))
-                candidate = _Nearest(
-                    geo.haversine_km(latitude, longitude, point_latitude, point_longitude),
-                    service_key,
-                    str(as_uuid(location_id)),
-                    point_id,
-                )
-                current = best.get(service_key)
-                if current is None or candidate < current:
-                    best[service_key] = candidate
-        nearest = sorted(best.values())[:limit]
+                keep_nearest(best, cursor.fetchall(), distance)
+        nearest = heapq.nsmallest(limit, best.values())
         if whole_world:
             return nearest
         # Anything not read yet is at least this far away.
@@ -142,14 +155,12 @@ def services_near(
     nearest = nearest_points(latitude, longitude, filters or ServiceFilters(), limit=limit, now=now)
     if not nearest:
         return []
-    services = services_by_id(as_uuid(item.service_key) for item in nearest)
-    locations = rows_by_id(Location, (as_uuid(item.location_key) for item in nearest))
-    return [
-        NearbyHit(
-            services[as_uuid(item.service_key)],
-            locations[as_uuid(item.location_key)],
-            item.distance_km,
-        )
-        for item in nearest
-        if as_uuid(item.service_key) in services and as_uuid(item.location_key) in locations
-    ]
+    services = services_by_id(as_uuid(item.service_id) for item in nearest)
+    locations = rows_by_id(Location, (as_uuid(item.location_id) for item in nearest))
+    hits = []
+    for item in nearest:
+        service = services.get(as_uuid(item.service_id))
+        location = locations.get(as_uuid(item.location_id))
+        if service is not None and location is not None:
+            hits.append(NearbyHit(service, location, item.distance_km))
+    return hits

@@ -410,8 +410,9 @@ def search_services(
     per_page: int = 20,
     now: datetime.datetime | None = None,
 ) -> SearchPage:
-    """Published services matching the words of ``query`` (the last ones as prefixes too),
-    best first; without words, every published service that passes the filters, by name."""
+    """Published services matching words of ``query`` (each word also as the start of a longer
+    word: "vacu" finds "vacunación"), best first; without words, every published service that
+    passes the filters, by name."""
     filters = filters or ServiceFilters()
     page = max(1, page)
     per_page = max(1, per_page)

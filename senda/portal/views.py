@@ -7,7 +7,6 @@ duration of one response.
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -68,7 +67,7 @@ def near(request: HttpRequest) -> HttpResponse:
         params = request.GET.copy()
         params["lat"] = f"{form.cleaned_data['lat']:.2f}"
         params["lon"] = f"{form.cleaned_data['lon']:.2f}"
-        return HttpResponseRedirect(reverse("portal:near") + "?" + urlencode(list(params.items())))
+        return HttpResponseRedirect(reverse("portal:near") + "?" + params.urlencode())
     point = form.coordinates()
     place = ""
     if point is None and form.cleaned_data["area"]:

@@ -85,9 +85,7 @@ def portal_world(transactional_db: None) -> dict[str, Service]:
             published=True,
             name=f"Control de salud {number:02d}",
             categories=["health.primary"],
-            locations=[
-                LocationFactory.create(latitude=9.0 + number / 100, longitude=-79.5)
-            ],
+            locations=[LocationFactory.create(latitude=9.0 + number / 100, longitude=-79.5)],
         )
     return {"clinic": clinic, "stale": stale}
 
@@ -217,9 +215,14 @@ def test_search_without_javascript(live_server: Any, phone: Any, portal_world: d
     assert phone.get_by_text("No services match").count() == 1
 
 
-def test_search_pages_keep_their_filters(
-    live_server: Any, phone: Any, portal_world: dict
-) -> None:
+def test_search_errors_are_accessible(live_server: Any, phone: Any, portal_world: dict) -> None:
+    visit = first_visit(phone, live_server.url, "/en/search/?country=GT&area=PA0805")
+
+    assert_phone_ready(phone, visit)
+    assert phone.get_by_role("alert").inner_text().startswith("That area is not in the country")
+
+
+def test_search_pages_keep_their_filters(live_server: Any, phone: Any, portal_world: dict) -> None:
     visit = first_visit(phone, live_server.url, "/search/?category=health")
 
     assert_phone_ready(phone, visit)
@@ -229,9 +232,7 @@ def test_search_pages_keep_their_filters(
     assert phone.locator("li.card").count() >= 1
 
 
-def test_near_an_area_without_javascript(
-    live_server: Any, phone: Any, portal_world: dict
-) -> None:
+def test_near_an_area_without_javascript(live_server: Any, phone: Any, portal_world: dict) -> None:
     visit = first_visit(phone, live_server.url, "/en/near/")
     assert_phone_ready(phone, visit)
     # Without JavaScript the location button stays hidden; the area picker does the job.
@@ -287,9 +288,7 @@ def test_near_me_with_the_phone_location(
         context.close()
 
 
-def test_service_page_without_javascript(
-    live_server: Any, phone: Any, portal_world: dict
-) -> None:
+def test_service_page_without_javascript(live_server: Any, phone: Any, portal_world: dict) -> None:
     clinic = portal_world["clinic"]
     visit = first_visit(phone, live_server.url, f"/services/{clinic.pk}/")
 

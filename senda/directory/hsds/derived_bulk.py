@@ -5,14 +5,21 @@ time (about fifteen queries each); an import of 10,000 services cannot afford th
 reads the same data for a batch of services in a handful of queries and builds the very same
 rows with derived's pure functions (``is_free_from``, ``weekly_intervals``, ``token_rows``...).
 ``senda/directory/tests/test_hsds_import.py`` checks the rows equal the one-by-one ones.
+
+The rows are plain tuples written with one multi-row INSERT per batch: these tables only ever
+hold derived rows (no signals, no model logic), and building a model instance per search word
+would cost more than everything else in an import.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+from django.db import connection
+from django.db.models import DateField, ForeignKey, Model
 
 from senda.directory import derived, geo
 from senda.directory.models import (
@@ -30,6 +37,7 @@ from senda.directory.models import (
 )
 
 BATCH = 500
+INSERT_BATCH = 5_000
 
 
 def services_refresh_derived(service_ids: Iterable[uuid.UUID]) -> None:
@@ -84,9 +92,9 @@ def _refresh_batch(ids: Sequence[uuid.UUID], terms: dict[Any, TaxonomyTerm]) -> 
     ).values_list("service_id", "taxonomyterm_id"):
         categories[service_id].append(terms[term_id])
 
-    openings: list[WeeklyOpening] = []
-    tokens: list[ServiceSearchToken] = []
-    points: list[ServicePoint] = []
+    openings: list[tuple[Any, ...]] = []
+    tokens: list[tuple[Any, ...]] = []
+    points: list[tuple[Any, ...]] = []
     for service in services:
         service_sals = sals.get(service.pk, [])
         openings += _openings(
@@ -107,9 +115,85 @@ def _refresh_batch(ids: Sequence[uuid.UUID], terms: dict[Any, TaxonomyTerm]) -> 
     WeeklyOpening.objects.filter(service_id__in=ids).delete()
     ServiceSearchToken.objects.filter(service_id__in=ids).delete()
     ServicePoint.objects.filter(service_id__in=ids).delete()
-    WeeklyOpening.objects.bulk_create(openings, batch_size=BATCH)
-    ServiceSearchToken.objects.bulk_create(tokens, batch_size=BATCH)
-    ServicePoint.objects.bulk_create(points, batch_size=BATCH)
+    _insert(WeeklyOpening, OPENING_COLUMNS, openings)
+    _insert(ServiceSearchToken, TOKEN_COLUMNS, tokens)
+    _insert(ServicePoint, POINT_COLUMNS, points)
+
+
+OPENING_COLUMNS = (
+    "service_id",
+    "location_id",
+    "weekday",
+    "opens_minute",
+    "closes_minute",
+    "timezone",
+    "valid_from",
+    "valid_to",
+)
+TOKEN_COLUMNS = (
+    "service_id",
+    "token",
+    "weight",
+    "country",
+    "categories",
+    "areas",
+    "languages",
+    "is_free",
+)
+POINT_COLUMNS = (
+    "service_id",
+    "location_id",
+    "grid_cell",
+    "latitude",
+    "longitude",
+    "country",
+    "categories",
+    "areas",
+    "languages",
+    "is_free",
+)
+
+
+def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """INSERT ``rows`` (Python values in ``columns`` order) into ``model``'s table."""
+    if not rows:
+        return
+    fields: list[Any] = [model._meta.get_field(name) for name in columns]
+    converters: list[Callable[[Any], Any] | None] = []
+    for model_field in fields:
+        if isinstance(model_field, (ForeignKey, DateField)):
+            converters.append(_cached_converter(model_field))
+        else:
+            converters.append(None)
+    quote = connection.ops.quote_name
+    column_list = ", ".join(quote(model_field.column) for model_field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Names come from the model, values are parameters.
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
+    prepared = [
+        tuple(
+            value if convert is None else convert(value)
+            for value, convert in zip(row, converters, strict=True)
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), INSERT_BATCH):
+            cursor.executemany(sql, prepared[start : start + INSERT_BATCH])
+
+
+def _cached_converter(model_field: Any) -> Callable[[Any], Any]:
+    """The database value of ``model_field`` for a Python value, computed once per value."""
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if value not in cache:
+            cache[value] = model_field.get_db_prep_save(value, connection)
+        return cache[value]
+
+    return convert
 
 
 def _refresh_is_free(services: list[Service]) -> None:
@@ -135,7 +219,7 @@ def _openings(
     own_schedules: dict[Any, list[Schedule]],
     sal_schedules: dict[Any, list[Schedule]],
     location_schedules: dict[Any, list[Schedule]],
-) -> list[WeeklyOpening]:
+) -> list[tuple[Any, ...]]:
     """As ``derived.service_openings``: at a location the most specific schedules apply."""
     own = own_schedules.get(service.pk, [])
     plan: list[tuple[Location | None, list[Schedule]]] = [
@@ -147,7 +231,7 @@ def _openings(
     ]
     if not sals:
         plan.append((None, own))
-    openings: list[WeeklyOpening] = []
+    openings: list[tuple[Any, ...]] = []
     for location, schedules in plan:
         zone = (
             derived.location_timezone(location)
@@ -168,15 +252,15 @@ def _openings(
                 closes_minute=derived.minute_of_day(schedule.closes_at),
             ):
                 openings.append(
-                    WeeklyOpening(
-                        service_id=service.pk,
-                        location_id=location.pk if location is not None else None,
-                        weekday=interval.weekday,
-                        opens_minute=interval.opens_minute,
-                        closes_minute=interval.closes_minute,
-                        timezone=zone,
-                        valid_from=valid_from,
-                        valid_to=valid_to,
+                    (
+                        service.pk,
+                        location.pk if location is not None else None,
+                        interval.weekday,
+                        interval.opens_minute,
+                        interval.closes_minute,
+                        zone,
+                        valid_from,
+                        valid_to,
                     )
                 )
     return openings
@@ -209,8 +293,8 @@ def _index_rows(
     categories: list[TaxonomyTerm],
     terms: dict[Any, TaxonomyTerm],
     codes: dict[Any, list[str]],
-) -> tuple[list[ServiceSearchToken], list[ServicePoint]]:
-    """As ``derived.service_index_rows`` for a published service."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """As ``derived.service_index_rows`` for a published service: token and point rows."""
     lineage = _with_ancestors(categories, terms)
     category_facet = derived.facet(
         key for term in lineage for key in derived.category_keys(term.code, term.pk)
@@ -241,16 +325,7 @@ def _index_rows(
             area = area.parent
 
     tokens = [
-        ServiceSearchToken(
-            service_id=service.pk,
-            token=token,
-            weight=weight,
-            country=country,
-            categories=category_facet,
-            areas=areas,
-            languages=languages,
-            is_free=is_free,
-        )
+        (service.pk, token, weight, country, category_facet, areas, languages, is_free)
         for token, weight, country, _, areas, languages, is_free in derived.token_rows(
             weights=derived.search_weights(weighted),
             places=places,
@@ -259,24 +334,28 @@ def _index_rows(
             is_free=service.is_free,
         )
     ]
-    points = [
-        ServicePoint(
-            service_id=service.pk,
-            location_id=location.pk,
-            grid_cell=geo.grid_cell(location.latitude, location.longitude),
-            latitude=location.latitude,
-            longitude=location.longitude,
-            country=place.country,
-            categories=category_facet,
-            areas=derived.facet(place.areas),
-            languages=derived.facet(
-                key
-                for code in [*codes[None], *codes[location.pk]]
-                for key in derived.language_keys(code)
-            ),
-            is_free=service.is_free,
+    points: list[tuple[Any, ...]] = []
+    for location, place in zip(locations, places, strict=True):
+        cell = geo.grid_cell(location.latitude, location.longitude)
+        if cell is None:
+            continue
+        languages = derived.facet(
+            key
+            for code in [*codes[None], *codes[location.pk]]
+            for key in derived.language_keys(code)
         )
-        for location, place in zip(locations, places, strict=True)
-        if location.latitude is not None and location.longitude is not None
-    ]
+        points.append(
+            (
+                service.pk,
+                location.pk,
+                cell,
+                location.latitude,
+                location.longitude,
+                place.country,
+                category_facet,
+                derived.facet(place.areas),
+                languages,
+                service.is_free,
+            )
+        )
     return tokens, points

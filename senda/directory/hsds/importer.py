@@ -525,6 +525,14 @@ def _schema_properties(entity: str) -> dict[str, dict[str, Any]]:
 
 
 @functools.cache
+def _tabular_required(entity: str) -> tuple[str, ...]:
+    """Fields an HSDS table (the CSV form) requires beyond what the JSON form does."""
+    path = validate.SCHEMA_DIR / f"{entity}.json"
+    with path.open(encoding="utf-8") as handle:
+        return tuple(json.load(handle).get("tabular_required", ()))
+
+
+@functools.cache
 def _distinctive_keys() -> dict[str, frozenset[str]]:
     """Per top-level object, the keys no other top-level object has."""
     keys: dict[str, frozenset[str]] = {}
@@ -835,8 +843,23 @@ class _Import:
 
     def _read_csv(self, files: list[SourceFile]) -> None:
         package = read_csv_package(files)
-        for name in package.ignored_files:
+        unread = package.ignored_files + [
+            source.name
+            for source in files
+            if source.suffix == ".json" and source.basename != "datapackage.json"
+        ]
+        for name in unread:
             self.warn(_("%(file)s is not an HSDS table; it was not read.") % {"file": name})
+        if not set(package.tables) - {TRANSLATIONS_TABLE}:
+            self.error(
+                ImportIssue(
+                    file=self.source_name,
+                    message=_(
+                        "There is no HSDS table in it (services.csv, organizations.csv, "
+                        "locations.csv, ...)."
+                    ),
+                )
+            )
         self.total += sum(len(table.rows) for table in package.tables.values())
         for entity, table in package.tables.items():
             if entity == TRANSLATIONS_TABLE:
@@ -852,11 +875,11 @@ class _Import:
 
     def _read_translations(self, table: CsvTable) -> None:
         """Senda's translations.csv: (resource, resource_id, language, field_name, value)."""
-        for spec in SPECS.values():
-            if spec.translatable:
+        for translatable in SPECS.values():
+            if translatable.translatable:
                 # The package gives every translation: a row without any has none.
-                for record in self.records[spec.name].values():
-                    record.values.setdefault("translations", {})
+                for item in self.records[translatable.name].values():
+                    item.values.setdefault("translations", {})
         for row_number, row in table.rows:
             where = _("row %(number)d") % {"number": row_number}
             resource = (row.get("resource") or "").strip()
@@ -924,6 +947,7 @@ class _Import:
     def _read_table(self, table: CsvTable) -> None:
         spec = SPECS[table.entity]
         properties = _schema_properties(spec.name)
+        tabular_required = _tabular_required(spec.name)
         types = {name: prop.get("type") for name, prop in properties.items()}
         # Text is kept as written; ids and numbers lose the spaces around them.
         trimmed = {
@@ -943,7 +967,17 @@ class _Import:
                     flat[name] = self._csv_value(name, value, types.get(name), table.file, where)
                 elif value is not None:
                     flat[name] = value
-            self._add(table.entity, flat, table.file, where, "")
+            missing = [name for name in tabular_required if name not in flat]
+            for name in missing:
+                self.error(
+                    ImportIssue(
+                        file=table.file,
+                        where=where,
+                        field=name,
+                        message=_("This field is required."),
+                    )
+                )
+            self._add(table.entity, flat, table.file, where, "", bad=set(missing))
             self.tick()
 
     def _csv_value(self, name: str, text: str, kind: Any, file: str, where: str) -> Any:
@@ -993,11 +1027,21 @@ class _Import:
                 self.replace[(entity, ref.field)] |= set(self.records[ref.target])
 
     def _add(
-        self, entity: str, flat: dict[str, Any], file: str, where: str, path: str
+        self,
+        entity: str,
+        flat: dict[str, Any],
+        file: str,
+        where: str,
+        path: str,
+        *,
+        bad: set[str] | None = None,
     ) -> uuid.UUID | None:
-        """Check one flat object against its schema and merge it into the records."""
+        """Check one flat object against its schema and merge it into the records.
+
+        ``bad``: fields already reported as wrong.
+        """
         spec = SPECS[entity]
-        bad: set[str] = set()
+        bad = set(bad or ())
         for error in validate.object_validator(entity).iter_errors(flat):
             for field_name, message in _schema_messages(error):
                 bad.add(re.split(r"[.\[]", field_name, maxsplit=1)[0])
@@ -1108,7 +1152,7 @@ class _Import:
         for name in spec.fields:
             if name in record.bad_fields:
                 continue
-            model_field = model._meta.get_field(spec.renamed.get(name, name))
+            model_field: Any = model._meta.get_field(spec.renamed.get(name, name))
             try:
                 values[model_field.attname] = _model_value(model_field, record.values.get(name))
             except _FieldProblem as problem:
@@ -1446,7 +1490,11 @@ class _Import:
         for record in self.records["attribute"].values():
             entity = record.model_values.get("link_entity") or ""
             link_id = record.model_values.get("link_id")
-            if entity in CHECKED_LINK_ENTITIES and link_id not in self.records[entity]:
+            if (
+                entity in CHECKED_LINK_ENTITIES
+                and link_id is not None
+                and link_id not in self.records[entity]
+            ):
                 wanted[entity].add(link_id)
         for entity, ids in wanted.items():
             for chunk in _chunks(list(ids)):
@@ -1456,7 +1504,7 @@ class _Import:
         for record in self.records["attribute"].values():
             link_id = record.model_values.get("link_id")
             entity = self._attribute_target(record, found)
-            if entity is None:
+            if entity is None or link_id is None:
                 continue
             if link_id not in self.records[entity] and link_id not in found.get(entity, ()):
                 self._error_in_write(

@@ -118,7 +118,11 @@ NOT_KEPT = {
     ("taxonomy_term", "parent_id"),
     ("taxonomy_term", "taxonomy_id"),
 }
-MODEL_NAMES = {
+# Kept by the import, written otherwise by the export: a term linked to a taxonomy object is
+# exported with that taxonomy's name as its "taxonomy" text (the example's differ: "taxonomy"
+# and "name"); the term's own text is kept and exported when it has no taxonomy object.
+EXPORTED_DIFFERENTLY = {("taxonomy_term", "taxonomy")}
+MODEL_NAMES: dict[type[models.Model], str] = {
     Organization: "organization",
     Location: "location",
     TaxonomyTerm: "taxonomy_term",
@@ -210,10 +214,9 @@ def csv_fixed_package(target: Path) -> Path:
         for wrong, right in replace.items():
             text = text.replace(wrong, right)
         (target / name).write_text(text, encoding="utf-8")
-    attributes = (target / "attributes.csv").read_text(encoding="utf-8")
-    (target / "attributes.csv").write_text(
-        attributes.replace(",link_type,link_entity,", ",link_type,service,"), encoding="utf-8"
-    )
+    header, row = (target / "attributes.csv").read_text(encoding="utf-8").splitlines()
+    row = row.replace(",link_type,link_entity,", ",link_type,service,")
+    (target / "attributes.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
     return target
 
 
@@ -915,3 +918,130 @@ def test_the_command_lists_the_problems_and_fails(org_a: Organisation) -> None:
 def test_the_command_needs_a_known_owner(db: None) -> None:
     with pytest.raises(CommandError, match="no-such-org"):
         call_command("import_hsds", str(EXAMPLES / "service_full.json"), owner="no-such-org")
+
+
+# Import, then export: nothing Senda models is lost.
+
+
+def exported_objects(
+    node: Any, key: str = "", found: dict[Any, Any] | None = None
+) -> dict[Any, Any]:
+    """Every object of an exported document, by (Senda model, id)."""
+    found = {} if found is None else found
+    if isinstance(node, list):
+        for item in node:
+            exported_objects(item, key, found)
+    elif isinstance(node, dict):
+        model = NESTED.get(key, Service) if key else Service
+        if "id" in node and model is not None:
+            found.setdefault((model, str(node["id"])), node)
+        for child_key, value in node.items():
+            if child_key in NESTED and isinstance(value, (dict, list)):
+                exported_objects(value, child_key, found)
+    return found
+
+
+def assert_exported(
+    original: dict[str, Any], model: type[models.Model], exported: dict[Any, Any], path: str = ""
+) -> int:
+    """Every value of ``original`` that Senda models is the same in the export."""
+    row = model._default_manager.get(pk=original["id"])
+    out = exported[(model, str(original["id"]))]
+    compared = 0
+    for key, value in original.items():
+        if key in NESTED and isinstance(value, (dict, list)):
+            child_model = NESTED[key]
+            if child_model is not None:
+                for index, child in enumerate(value if isinstance(value, list) else [value]):
+                    compared += assert_exported(
+                        child, child_model, exported, f"{path}.{key}[{index}]"
+                    )
+            continue
+        models_it, _stored = field_value(row, key)
+        name = (MODEL_NAMES.get(model, ""), key)
+        if not models_it or name in NOT_KEPT or name in EXPORTED_DIFFERENTLY:
+            continue
+        assert comparable(out.get(key)) == comparable(value), f"{path}.{key}"
+        compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("example", ["service_full.json", "organization_full.json"])
+def test_import_then_export_json_keeps_every_modelled_field(
+    org_a: Organisation, tmp_path: Path, example: str
+) -> None:
+    from senda.directory.hsds.export import export_json
+
+    original = json.loads((EXAMPLES / example).read_text())
+    hsds_import(actor=None, owner=org_a, source=EXAMPLES / example)
+
+    export_json(tmp_path / "export.json")
+
+    exported = exported_objects(json.loads((tmp_path / "export.json").read_text()))
+    model = Organization if example.startswith("organization") else Service
+    assert assert_exported(original, model, exported) > 150
+
+
+def test_import_then_export_csv_keeps_every_modelled_field(
+    org_a: Organisation, tmp_path: Path
+) -> None:
+    from senda.directory.hsds.export import export_csv
+
+    package = csv_fixed_package(tmp_path / "csv")
+    hsds_import(actor=None, owner=org_a, source=package)
+
+    export_csv(tmp_path / "export")
+
+    compared = 0
+    for path in package.glob("*.csv"):
+        if path.name in ("funding.csv", "programs.csv", "metadata.csv") or "meta" in path.name:
+            continue
+        if path.name == "organization_identifiers.csv":
+            continue
+        exported = {
+            row["id"]: row
+            for row in csv.DictReader((tmp_path / "export" / path.name).open(encoding="utf-8"))
+        }
+        for row in csv.DictReader(path.open(encoding="utf-8")):
+            for key, value in row.items():
+                if value == "" or key in ("program_id", "contact_id"):
+                    continue
+                entity = path.stem.removesuffix("s") if path.stem != "accessibility" else "x"
+                if (entity, key) in NOT_KEPT:
+                    continue
+                out = exported[row["id"]].get(key, "")
+                assert comparable(out) == comparable(value), f"{path.name} {key}"
+                compared += 1
+    assert compared > 130
+
+
+@pytest.mark.parametrize("form", ["json", "csv"])
+def test_importing_senda_s_own_export_changes_nothing(
+    org_a: Organisation, tmp_path: Path, form: str
+) -> None:
+    from senda.directory.hsds.export import export_csv, export_json
+
+    services = [minimal_service() for _ in range(2)]
+    services[0]["translations"] = {"en": {"name": "Free vaccination"}}
+    services[1]["attributes"] = [
+        {"id": str(uuid.uuid4()), "taxonomy_term_id": str(term_id("health.vaccination"))}
+    ]
+    hsds_import(actor=None, owner=org_a, source=write_json(tmp_path / "s.json", services))
+    hsds_import(actor=None, owner=org_a, source=EXAMPLES / "service_full.json")
+    target = tmp_path / ("export.json" if form == "json" else "export")
+    (export_json if form == "json" else export_csv)(target)
+    before = counts()
+    ignore = {"updated_at", "last_modified"}
+    snapshot = [
+        {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
+    ]
+
+    result = hsds_import(actor=None, owner=org_a, source=target)
+
+    after = counts()
+    assert after.pop("audit") == before.pop("audit") + 1
+    assert after == before
+    assert result.removed == {}
+    assert snapshot == [
+        {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
+    ]

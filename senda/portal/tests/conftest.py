@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from typing import Protocol
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,13 @@ from senda.directory.models import Service, Taxonomy, TaxonomyTerm
 from senda.directory.reference import load_taxonomy
 from senda.geo.models import AdminArea, Country
 from senda.geo.reference import load_reference
+
+
+class HasContent(Protocol):
+    """A test client response, as far as reading its HTML goes."""
+
+    content: bytes
+
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 

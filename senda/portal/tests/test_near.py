@@ -4,11 +4,14 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from senda.core.models import AuditEntry
 from senda.directory.tests.factories import (
@@ -16,11 +19,12 @@ from senda.directory.tests.factories import (
     LocationFactory,
     ServiceFactory,
 )
+from senda.portal.tests.conftest import HasContent
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
 
-def names_in(response) -> list[str]:  # type: ignore[no-untyped-def]
+def names_in(response: HasContent) -> list[str]:
     html = response.content.decode()
     return re.findall(r'<h3><a href="/(?:en/)?services/[0-9a-f-]+/">([^<]+)</a></h3>', html)
 
@@ -178,5 +182,26 @@ def test_request_logs_carry_no_query_string() -> None:
     assert "%(U)s" in access_format.group(1)
     for leaky in ("%(r)s", "%(q)s", "%(f)s", "%({"):
         assert leaky not in access_format.group(1)
-    assert settings.LOGGING["loggers"]["django.server"]["handlers"] == []
-    assert settings.LOGGING["loggers"]["gunicorn.access"]["handlers"] == []
+    logging_config: dict[str, Any] = settings.LOGGING
+    loggers = logging_config["loggers"]
+    assert loggers["django.server"]["handlers"] == []
+    assert loggers["gunicorn.access"]["handlers"] == []
+
+
+def test_near_page_queries_do_not_grow_with_results(client: Client, reference_data: None) -> None:
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            ServiceFactory.create(
+                published=True,
+                categories=["health.primary"],
+                locations=[LocationFactory.create(latitude=9.04, longitude=-79.49)],
+            )
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/en/near/", {"lat": "9.04", "lon": "-79.49"})
+        assert response.status_code == 200
+        return len(captured)
+
+    few = queries_for(2)
+    many = queries_for(8)
+
+    assert many == few

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import Settings
 
 from senda.directory.models import PublicationStatus
 from senda.directory.tests.factories import (
@@ -16,12 +17,12 @@ from senda.directory.tests.factories import (
     ScheduleFactory,
     ServiceFactory,
 )
-from senda.portal.tests.conftest import always_open_byday, closed_today_byday
+from senda.portal.tests.conftest import HasContent, always_open_byday, closed_today_byday
 
 pytestmark = pytest.mark.usefixtures("reference_data")
 
 
-def names_in(response) -> list[str]:  # type: ignore[no-untyped-def]
+def names_in(response: HasContent) -> list[str]:
     html = response.content.decode()
     return re.findall(r'<h2><a href="/(?:en/)?services/[0-9a-f-]+/">([^<]+)</a></h2>', html)
 
@@ -158,7 +159,7 @@ def test_filter_free_language_and_open_now(client: Client) -> None:
     assert '<option value="es">Spanish</option>' in html
 
 
-def test_pagination_keeps_the_filters(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_pagination_keeps_the_filters(client: Client, settings: Settings) -> None:
     settings.SENDA_PAGE_SIZE = 5
     for number in range(12):
         ServiceFactory.create(published=True, name=f"Comedor {number:02d}", categories=["food"])
@@ -178,7 +179,7 @@ def test_pagination_keeps_the_filters(client: Client, settings) -> None:  # type
     assert not set(names_in(second)) & set(names_in(first))
     assert 'rel="prev"' in second.content.decode()
 
-    last = client.get("/en/search/", {"q": "comedor", "category": "food", "page": 3})
+    last = client.get("/en/search/", {"q": "comedor", "category": "food", "page": "3"})
     assert len(names_in(last)) == 2
     assert 'rel="next"' not in last.content.decode()
 

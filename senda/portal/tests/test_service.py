@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import Settings
 
 from senda.accounts.roles import Role
 from senda.accounts.tests.factories import OrganisationFactory, member
@@ -154,8 +158,8 @@ def test_hours_unknown_are_said_plainly(client: Client) -> None:
     [(None, True), (days_ago(181), True), (days_ago(179), False), (days_ago(0), False)],
 )
 def test_stale_notice(
-    client: Client, assured_date: datetime.date | None, stale: bool, settings
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, assured_date: datetime.date | None, stale: bool, settings: Settings
+) -> None:
     settings.SENDA_STALE_SERVICE_DAYS = 180
     service = ServiceFactory.create(published=True, assured_date=assured_date)
 
@@ -185,10 +189,23 @@ def test_unknown_ids_are_not_found(client: Client) -> None:
 
 
 def test_service_page_loads_nothing_from_outside(client: Client, clinic: Service) -> None:
-    import re
-
     html = client.get(f"/services/{clinic.pk}/").content.decode()
 
     resources = re.findall(r'<(?:script|img|link|iframe|source)[^>]*(?:src|href)="([^"]+)"', html)
     assert all(url.startswith(("/", "data:")) and not url.startswith("//") for url in resources)
     assert "style=" not in html and "<script" not in html
+
+
+def test_service_page_queries_do_not_grow_with_locations(client: Client) -> None:
+    def queries_for(location_count: int) -> int:
+        locations = [LocationFactory.create() for _ in range(location_count)]
+        service = ServiceFactory.create(published=True, locations=locations)
+        for location in locations:
+            AddressFactory.create(location=location)
+            PhoneFactory.create(location=location)
+        ScheduleFactory.create(service=service)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/en/services/{service.pk}/").status_code == 200
+        return len(captured)
+
+    assert queries_for(4) == queries_for(1)
