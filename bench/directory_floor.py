@@ -58,6 +58,7 @@ WHERE p.id IN ({ids})
 
 
 def _run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    connection.ensure_connection()
     raw = connection.connection
     assert raw is not None
     if connection.vendor == "sqlite":

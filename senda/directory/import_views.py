@@ -19,10 +19,30 @@ from django.utils.translation import gettext_lazy as _
 from senda.accounts.models import Organisation, User
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.directory.hsds import jobs
-from senda.directory.hsds.importer import SPECS, WRITE_ORDER
+from senda.directory.hsds.importer import WRITE_ORDER
 from senda.directory.models_import import ImportJob
 
 RECENT_JOBS = 20
+
+# What an import counts, as the result table names it.
+RESULT_LABELS = {
+    "taxonomy": _("Taxonomies"),
+    "taxonomy_term": _("Categories"),
+    "organization": _("Provider organisations"),
+    "location": _("Locations"),
+    "service": _("Services"),
+    "service_at_location": _("Services at locations"),
+    "address": _("Addresses"),
+    "phone": _("Phones"),
+    "schedule": _("Opening hours"),
+    "cost_option": _("Costs"),
+    "required_document": _("Required documents"),
+    "language": _("Languages"),
+    "service_area": _("Service areas"),
+    "accessibility": _("Accessibility"),
+    "contact": _("Contacts"),
+    "attribute": _("Attributes"),
+}
 
 
 class ImportUploadForm(forms.Form):
@@ -116,7 +136,7 @@ def _result_rows(job: ImportJob) -> list[dict[str, Any]]:
         updated = result.get("updated", {}).get(entity, 0)
         removed = result.get("removed", {}).get(entity, 0)
         if created or updated or removed:
-            label = SPECS[entity].model._meta.verbose_name_plural
+            label = RESULT_LABELS.get(entity, entity)
             rows.append(
                 {"label": label, "created": created, "updated": updated, "removed": removed}
             )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +18,9 @@ class ImportJobStatus(models.TextChoices):
     DONE = "done", _("Imported")
     FAILED = "failed", _("Not imported")
 
+
+# A running job not heard of for this long was cut off (a server restart): it will not finish.
+STOPPED_AFTER = datetime.timedelta(minutes=30)
 
 RUNNING_STATUSES = frozenset(
     {ImportJobStatus.QUEUED, ImportJobStatus.VALIDATING, ImportJobStatus.SAVING}
@@ -75,6 +80,10 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING_STATUSES
+
+    @property
+    def seems_stopped(self) -> bool:
+        return self.is_running and timezone.now() - self.updated_at > STOPPED_AFTER
 
     @property
     def percent(self) -> int:

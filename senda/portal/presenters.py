@@ -173,11 +173,15 @@ def search_cards(services: list[Service], *, now: datetime.datetime) -> list[Ser
     """Cards for services loaded with ``services_with_card_details``."""
     cards = []
     for service in services:
+        # Where: "location, area" so that one provider's centres are told apart.
         area_names: list[str] = []
         for sal in service.service_at_locations.all():
             area = sal.location.admin_area
-            if area is not None and area.name not in area_names:
-                area_names.append(area.name)
+            place = ", ".join(
+                part for part in (str(sal.location.tr("name")), area.name if area else "") if part
+            )
+            if place and place not in area_names:
+                area_names.append(place)
         cards.append(
             ServiceCard(
                 service=service,
@@ -200,7 +204,13 @@ def nearby_cards(
             ServiceCard(
                 service=hit.service,
                 categories=list(hit.service.categories.all()),
-                area_names=[area.name] if area else [],
+                area_names=[
+                    ", ".join(
+                        part
+                        for part in (str(hit.location.tr("name")), area.name if area else "")
+                        if part
+                    )
+                ],
                 open_now=is_open_at(location_openings(hit.service, hit.location), now),
                 distance_km=hit.distance_km,
             )

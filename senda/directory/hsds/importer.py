@@ -5,12 +5,13 @@ page. It works in two phases:
 
 1. Validating (reads only): every file is decoded (UTF-8 only), every object or row is checked
    against its HSDS JSON schema, nested objects are flattened into one record per HSDS id
-   (the same phone may appear under a service, a location and a contact), values are converted
-   to Senda's field types, and references inside the input are resolved.
-2. Saving (one transaction): references to rows already in Senda are resolved within the
-   owner's directory, rows are created or updated in place by their HSDS id (so importing the
-   same file twice changes nothing), lists given in the file replace Senda's (a service's
-   phones, its locations, ...), and search, opening hours and "near me" data are refreshed.
+   (the same phone may appear under a service, a location and a contact), and values are
+   converted to Senda's field types.
+2. Saving (one transaction): every reference must point into the input or into the owner's
+   directory; rows are created or updated in place by their HSDS id (so importing the same
+   file twice changes nothing, and another organisation's rows are never taken over); lists
+   given in the file replace Senda's (a service's phones, its locations, ...), lists left out
+   are left alone; then search, opening hours and "near me" data are refreshed.
 
 Any problem stops the import before anything is saved and is reported with the file, the row
 (CSV) or object (JSON) and the field. Up to ``MAX_ERRORS`` problems are collected.
@@ -18,7 +19,8 @@ Any problem stops the import before anything is saved and is reported with the f
 Senda extensions HSDS does not have, read when present on an object (or as a CSV column):
 ``translations`` ({"en": {"name": ...}}), ``language`` (of the text fields), on services
 ``publication_status`` and ``source``, on locations ``country`` (ISO code) and ``admin_area``
-(p-code), on phones ``whatsapp``. Senda's own fields keep their value when a file leaves them out.
+(p-code), on phones ``whatsapp``; in a CSV package, ``translations.csv`` as the export writes
+it. Senda's own fields keep their value when a file leaves them out.
 """
 
 from __future__ import annotations
@@ -173,8 +175,6 @@ class _Spec:
     ignored: tuple[str, ...] = ()
     # HSDS field -> model field when the names differ.
     renamed: dict[str, str] = field(default_factory=dict)
-    # Senda fields HSDS does not carry, read from extension keys.
-    extensions: tuple[str, ...] = ()
 
     @property
     def owned(self) -> bool:
@@ -262,7 +262,6 @@ SPECS: dict[str, _Spec] = {
                 "attributes": _attributes_nest(),
             },
             ignored=("funding", "program", "metadata"),
-            extensions=("publication_status", "source"),
         ),
         _Spec(
             "location",
@@ -282,7 +281,6 @@ SPECS: dict[str, _Spec] = {
                 "attributes": _attributes_nest(),
             },
             ignored=("metadata",),
-            extensions=("country", "admin_area"),
         ),
         _Spec(
             "service_at_location",
@@ -328,7 +326,6 @@ SPECS: dict[str, _Spec] = {
                 "attributes": _attributes_nest(),
             },
             ignored=("metadata",),
-            extensions=("whatsapp",),
         ),
         _Spec(
             "schedule",
@@ -1178,7 +1175,11 @@ class _Import:
             self._convert_location(record, values)
         elif record.entity == "phone" and "whatsapp" in record.values:
             values["whatsapp"] = bool(record.values["whatsapp"])
-        elif record.entity == "attribute" and values.get("link_id") is None:
+        elif (
+            record.entity == "attribute"
+            and values.get("link_id") is None
+            and "link_id" not in record.bad_fields
+        ):
             self.error(record.issue("link_id", _("This field is required.")))
         record.model_values = values
 

@@ -156,6 +156,7 @@ def import_job_run(*, job_id: uuid.UUID) -> ImportJob:
         if job.created_by is None:
             # Without the person who uploaded it there is no one whose rights to check.
             _fail(job, [_("The person who uploaded this file no longer has an account.")])
+            _discard_upload(job)
             return job
         try:
             with _local_copy(job) as path:
@@ -182,7 +183,16 @@ def import_job_run(*, job_id: uuid.UUID) -> ImportJob:
                 processed=job.total,
                 finished_at=timezone.now(),
             )
+        finally:
+            _discard_upload(job)
     return job
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """Delete the uploaded file once read: it may hold contacts' details, and is not needed."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 def _fail(

@@ -10,6 +10,7 @@ import json
 import shutil
 import uuid
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.utils import translation
 
 from senda.accounts.models import Organisation
 from senda.accounts.roles import Role
@@ -127,6 +129,13 @@ MODEL_NAMES: dict[type[models.Model], str] = {
     Location: "location",
     TaxonomyTerm: "taxonomy_term",
 }
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """Messages are checked in English (the source language), whatever catalogs exist."""
+    with translation.override("en"):
+        yield
 
 
 def counts() -> dict[str, int]:
@@ -1045,3 +1054,124 @@ def test_importing_senda_s_own_export_changes_nothing(
     assert snapshot == [
         {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
     ]
+
+
+# Other shapes of input.
+
+
+def test_a_zip_of_json_files_imports(org_a: Organisation, tmp_path: Path) -> None:
+    archive = tmp_path / "services.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(EXAMPLES / "service_full.json", "a/service_full.json")
+        zipped.writestr("b.json", json.dumps(minimal_service()))
+
+    result = hsds_import(actor=None, owner=org_a, source=archive)
+
+    assert result.created["service"] == 2
+
+
+def test_the_tabular_json_form_imports(org_a: Organisation, tmp_path: Path) -> None:
+    service = minimal_service()
+    organization = service["organization"]
+    document = {
+        "organizations.csv": [organization],
+        "services.csv": [
+            {"id": service["id"], "organization_id": organization["id"], "name": "Uno"}
+            | {"status": "active"}
+        ],
+        "phones.csv": [{"id": str(uuid.uuid4()), "service_id": service["id"], "number": "1"}],
+    }
+
+    hsds_import(actor=None, owner=org_a, source=write_json(tmp_path / "tabular.json", document))
+
+    assert Service.objects.get(pk=service["id"]).phones.get().number == "1"
+
+
+def test_an_object_of_no_known_kind_is_refused(org_a: Organisation, tmp_path: Path) -> None:
+    error = import_error(org_a, write_json(tmp_path / "x.json", [{"id": str(uuid.uuid4())}]))
+
+    assert error.issues[0].where == "object [0], id " + error.issues[0].where.split("id ")[1]
+    assert "Cannot tell which HSDS object" in error.issues[0].message
+
+
+def test_a_package_without_hsds_tables_is_refused(org_a: Organisation, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("id,name\n1,Ana\n", encoding="utf-8")
+
+    error = import_error(org_a, tmp_path)
+
+    assert "no HSDS table" in error.issues[0].message
+
+
+def test_one_phone_cannot_belong_to_two_services(org_a: Organisation, tmp_path: Path) -> None:
+    phone = {"id": str(uuid.uuid4()), "number": "1"}
+    first, second = minimal_service(phones=[phone]), minimal_service(phones=[phone])
+
+    error = import_error(org_a, write_json(tmp_path / "s.json", [first, second]))
+
+    assert [(i.where.split(",")[0], i.field) for i in error.issues] == [
+        ("object [1]", "phones[0].service_id")
+    ]
+    assert "Senda can keep only one" in error.issues[0].message
+
+
+def test_a_service_is_at_a_location_once(org_a: Organisation, tmp_path: Path) -> None:
+    service = minimal_service()
+    location = service["service_at_locations"][0]["location"]
+    service["service_at_locations"].append({"id": str(uuid.uuid4()), "location_id": location["id"]})
+
+    error = import_error(org_a, write_json(tmp_path / "s.json", service))
+
+    assert [i.field for i in error.issues] == ["service_at_locations[1].location_id"]
+
+
+def test_a_bad_translations_row_names_its_row(org_a: Organisation, tmp_path: Path) -> None:
+    package = csv_fixed_package(tmp_path / "csv")
+    (package / "translations.csv").write_text(
+        "resource,resource_id,language,field_name,value\n"
+        f"service,{SERVICE_ID},en,status,Active\n"
+        f"service,{uuid.uuid4()},en,name,Nobody\n",
+        encoding="utf-8",
+    )
+
+    error = import_error(org_a, package)
+
+    assert [(i.file, i.where, i.field) for i in error.issues] == [
+        ("translations.csv", "row 2", "field_name"),
+        ("translations.csv", "row 3", "resource_id"),
+    ]
+
+
+def test_translations_of_a_field_that_is_not_translatable_are_refused(
+    org_a: Organisation, tmp_path: Path
+) -> None:
+    service = minimal_service(translations={"en": {"status": "active"}, "??": {"name": "x"}})
+
+    error = import_error(org_a, write_json(tmp_path / "s.json", service))
+
+    assert [i.field for i in error.issues] == ["translations.en.status", "translations.??"]
+
+
+def test_a_csv_row_needs_what_the_tabular_form_requires(
+    org_a: Organisation, tmp_path: Path
+) -> None:
+    package = csv_fixed_package(tmp_path / "csv")
+    (package / "cost_options.csv").write_text(
+        f"id,service_id,amount\n{uuid.uuid4()},,5\n", encoding="utf-8"
+    )
+
+    error = import_error(org_a, package)
+
+    assert [(i.file, i.where, i.field, i.message) for i in error.issues] == [
+        ("cost_options.csv", "row 2", "service_id", "This field is required.")
+    ]
+
+
+def test_an_unclosed_quote_in_a_csv_file_names_the_row(org_a: Organisation, tmp_path: Path) -> None:
+    package = csv_fixed_package(tmp_path / "csv")
+    with (package / "languages.csv").open("a", encoding="utf-8") as handle:
+        handle.write(f'{uuid.uuid4()},{SERVICE_ID},,,"Urdu,ur,note\n')
+
+    error = import_error(org_a, package)
+
+    assert [(i.file, i.where) for i in error.issues] == [("languages.csv", "row 3")]
+    assert "not valid CSV" in error.issues[0].message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import time
@@ -14,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
@@ -166,7 +167,7 @@ def test_an_editor_of_two_organisations_chooses_where_to_import(
 
 
 def test_upload_publishes_and_shows_what_changed(
-    users_a: dict[str, User], org_a: Organisation
+    users_a: dict[str, User], org_a: Organisation, settings: Any
 ) -> None:
     client = logged_in(users_a[Role.CONTENT_EDITOR])
 
@@ -187,6 +188,9 @@ def test_upload_publishes_and_shows_what_changed(
     job = ImportJob.objects.get()
     assert job.result["created"]["service"] == 1
     assert job.processed == job.total == 1
+    # The uploaded file is not kept once imported.
+    assert not job.file
+    assert not any((Path(settings.MEDIA_ROOT) / "hsds-imports").rglob("*.json"))
     assert AuditEntry.objects.filter(action="directory.import_job_create").count() == 1
     assert AuditEntry.objects.filter(action="directory.hsds_import").count() == 1
 
@@ -316,3 +320,17 @@ def test_the_job_runs_in_a_background_thread(settings: Any) -> None:
         time.sleep(0.2)
     assert job.status == ImportJobStatus.DONE, job.errors
     assert Service.objects.get(pk=SERVICE_ID).owner == organisation
+
+
+def test_a_job_cut_off_by_a_restart_says_so_and_stops_refreshing(
+    users_a: dict[str, User], org_a: Organisation
+) -> None:
+    job = queued_job(org_a, users_a[Role.CONTENT_EDITOR])
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJobStatus.SAVING, updated_at=long_ago)
+
+    response = logged_in(users_a[Role.ORG_ADMIN]).get(english("directory_import:job", job.pk))
+
+    page = response.content.decode()
+    assert "stopped before it finished" in page
+    assert 'http-equiv="refresh"' not in page
