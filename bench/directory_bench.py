@@ -158,56 +158,19 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def main_child(args: argparse.Namespace) -> None:
-    sys.path.insert(0, str(ROOT))
-    import random
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from bench import directory_data, directory_floor
+def ask_questions(
+    samples: list[Any], *, queries: int, warmup: int, rng: Any
+) -> dict[str, dict[str, float]]:
+    """Time Senda and the floor on the same questions; print and return the figures."""
+    from bench import directory_floor
     from senda.core.text import fold, tokens
     from senda.directory.nearby import services_near
     from senda.directory.search import ServiceFilters, search_services
 
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrate_seconds = time.perf_counter() - started
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        label = f"SQLite {sqlite3.sqlite_version}"
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            label = f"PostgreSQL {cursor.fetchone()[0]}"
-    print(f"\n== {label}", flush=True)
-    report = directory_data.generate_and_load(
-        services=args.services, locations=args.services * 3 // 2, seed=args.seed
-    )
-    print(
-        f"   migrated in {migrate_seconds:.1f} s; generated and loaded in {report.seconds:.1f} s:"
-        f" {report.tokens:,} search tokens, {report.points:,} map points,"
-        f" {report.openings:,} weekly openings",
-        flush=True,
-    )
-    rng = random.Random(args.seed + 1)
-    checked = directory_data.check_derived(
-        sample.service_id for sample in rng.sample(report.samples, min(200, len(report.samples)))
-    )
-    print(
-        f"   derived rows of {checked} random services recomputed through"
-        " senda.directory.derived (the actions' path): identical to the bulk load",
-        flush=True,
-    )
-
     # Questions people ask: a word of a service's name (as typed: accents or not, whole or
     # the first letters), in its category or the category above, in its country.
     searches = []
-    for sample in rng.choices(report.samples, k=args.queries + args.warmup):
+    for sample in rng.choices(samples, k=queries + warmup):
         words = [
             word for word in sample.name.split() if [len(t) >= 4 for t in tokens(word)] == [True]
         ]
@@ -224,7 +187,7 @@ def main_child(args: argparse.Namespace) -> None:
     # Points near places people are (rounded to two decimals, as the browser does).
     points = [
         (round(rng.gauss(sample.latitude, 0.05), 2), round(rng.gauss(sample.longitude, 0.05), 2))
-        for sample in rng.choices(report.samples, k=args.queries + args.warmup)
+        for sample in rng.choices(samples, k=queries + warmup)
     ]
 
     def run_search(word: str, category: str, country: str) -> tuple[Any, Any]:
@@ -268,7 +231,7 @@ def main_child(args: argparse.Namespace) -> None:
                 floor_time, floor_result = timed(ask_floor)
             if senda_result != floor_result:
                 raise SystemExit(f"{name}: Senda and the floor disagree on {question!r}")
-            if index >= args.warmup:
+            if index >= warmup:
                 senda_ms.append(senda_time)
                 floor_ms.append(floor_time)
                 if name.startswith("search"):
@@ -300,6 +263,53 @@ def main_child(args: argparse.Namespace) -> None:
             f"  {values['ratio_p50']:8.2f}x  {values['ratio_p95']:8.2f}x",
             flush=True,
         )
+    return figures
+
+
+def main_child(args: argparse.Namespace) -> None:
+    sys.path.insert(0, str(ROOT))
+    import random
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import directory_data
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        label = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            label = f"PostgreSQL {cursor.fetchone()[0]}"
+    print(f"\n== {label}", flush=True)
+    report = directory_data.generate_and_load(
+        services=args.services, locations=args.services * 3 // 2, seed=args.seed
+    )
+    print(
+        f"   migrated in {migrate_seconds:.1f} s; generated and loaded in {report.seconds:.1f} s:"
+        f" {report.tokens:,} search tokens, {report.points:,} map points,"
+        f" {report.openings:,} weekly openings",
+        flush=True,
+    )
+    rng = random.Random(args.seed + 1)
+    checked = directory_data.check_derived(
+        sample.service_id for sample in rng.sample(report.samples, min(200, len(report.samples)))
+    )
+    print(
+        f"   derived rows of {checked} random services recomputed through"
+        " senda.directory.derived (the actions' path): identical to the bulk load",
+        flush=True,
+    )
+
+    figures = ask_questions(report.samples, queries=args.queries, warmup=args.warmup, rng=rng)
     database = "SQLite" if connection.vendor == "sqlite" else "PostgreSQL"
     print("RESULT " + json.dumps({"database": database, "queries": figures}), flush=True)
 

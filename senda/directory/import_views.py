@@ -103,10 +103,13 @@ def import_home(request: HttpRequest) -> HttpResponse:
     organisations = jobs.organisations_user_can_import_for(user=user)
     if not organisations:
         raise PermissionDenied
+    posted = request.method == "POST"
     form = ImportUploadForm(
-        request.POST or None, request.FILES or None, organisations=organisations
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        organisations=organisations,
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             job = jobs.import_job_create(
                 actor=user,

@@ -465,7 +465,7 @@ def test_importing_again_changes_nothing_and_duplicates_nothing(
     source = csv_fixed_package(tmp_path / "csv") if example == "csv" else EXAMPLES / example
     first = hsds_import(actor=None, owner=org_a, source=source)
     before = counts()
-    snapshot = list(Service.objects.values())
+    snapshot = list(Service.objects.order_by("id").values())
 
     second = hsds_import(actor=None, owner=org_a, source=source)
 
@@ -476,7 +476,8 @@ def test_importing_again_changes_nothing_and_duplicates_nothing(
     assert sum(second.updated.values()) >= sum(first.created.values()) - 2
     ignore = {"updated_at"}
     assert [{k: v for k, v in row.items() if k not in ignore} for row in snapshot] == [
-        {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
+        {k: v for k, v in row.items() if k not in ignore}
+        for row in Service.objects.order_by("id").values()
     ]
 
 
@@ -1042,7 +1043,8 @@ def test_importing_senda_s_own_export_changes_nothing(
     before = counts()
     ignore = {"updated_at", "last_modified"}
     snapshot = [
-        {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
+        {k: v for k, v in row.items() if k not in ignore}
+        for row in Service.objects.order_by("id").values()
     ]
 
     result = hsds_import(actor=None, owner=org_a, source=target)
@@ -1052,7 +1054,8 @@ def test_importing_senda_s_own_export_changes_nothing(
     assert after == before
     assert result.removed == {}
     assert snapshot == [
-        {k: v for k, v in row.items() if k not in ignore} for row in Service.objects.values()
+        {k: v for k, v in row.items() if k not in ignore}
+        for row in Service.objects.order_by("id").values()
     ]
 
 
