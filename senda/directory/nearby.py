@@ -19,14 +19,8 @@ from typing import Any
 from django.db import connection
 
 from senda.directory import geo
-from senda.directory.models import Location, Service, ServicePoint
-from senda.directory.search import (
-    ServiceFilters,
-    as_uuid,
-    index_filter_sql,
-    rows_by_id,
-    services_by_id,
-)
+from senda.directory.models import Location, Organization, Service, ServicePoint
+from senda.directory.search import ServiceFilters, as_uuid, fetch_instances, index_filter_sql
 
 FIRST_RADIUS_CELLS = 1
 # Past this many rings (about 280 km) the rest of the world is read in one go.
@@ -155,12 +149,25 @@ def services_near(
     nearest = nearest_points(latitude, longitude, filters or ServiceFilters(), limit=limit, now=now)
     if not nearest:
         return []
-    services = services_by_id(as_uuid(item.service_id) for item in nearest)
-    locations = rows_by_id(Location, (as_uuid(item.location_id) for item in nearest))
+    quote = connection.ops.quote_name
+    rows = fetch_instances(
+        f"FROM {quote(ServicePoint._meta.db_table)} p"
+        f" JOIN {quote(Service._meta.db_table)} s ON s.id = p.service_id"
+        f" JOIN {quote(Organization._meta.db_table)} o ON o.id = s.organization_id"
+        f" JOIN {quote(Location._meta.db_table)} l ON l.id = p.location_id"
+        f" WHERE p.id IN ({', '.join(['%s'] * len(nearest))})",
+        [item.point_id for item in nearest],
+        (Service, "s"),
+        (Organization, "o"),
+        (Location, "l"),
+    )
+    found = {}
+    for service, provider, location in rows:
+        service.organization = provider
+        found[service.pk, location.pk] = (service, location)
     hits = []
     for item in nearest:
-        service = services.get(as_uuid(item.service_id))
-        location = locations.get(as_uuid(item.location_id))
-        if service is not None and location is not None:
-            hits.append(NearbyHit(service, location, item.distance_km))
+        pair = found.get((as_uuid(item.service_id), as_uuid(item.location_id)))
+        if pair is not None:
+            hits.append(NearbyHit(pair[0], pair[1], item.distance_km))
     return hits

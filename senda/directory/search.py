@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime
 import functools
 import uuid
+import weakref
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -43,7 +44,6 @@ MAX_QUERY_TERMS = 8
 # Shorter words only match whole words: a one-letter prefix would match half the index.
 MIN_PREFIX_LENGTH = 2
 _TOKEN_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105 (not a password)
-_Row = TypeVar("_Row", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -373,32 +373,96 @@ def as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
-def rows_by_id(model: type[_Row], ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, _Row]:
-    """Whole rows of ``model`` by primary key, read with one plain query: for the few rows of
-    a result page, compiling an ORM query costs more than reading them."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    primary_key = model._meta.pk
-    assert primary_key is not None and primary_key.column is not None
-    columns = ", ".join(
-        connection.ops.quote_name(str(f.column)) for f in model._meta.concrete_fields
-    )
-    placeholders = ", ".join(["%s"] * len(wanted))
-    rows = model._default_manager.raw(
-        f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)}"  # noqa: S608
-        f" WHERE {connection.ops.quote_name(primary_key.column)} IN ({placeholders})",
-        [primary_key.get_db_prep_value(value, connection) for value in wanted],
-    )
-    return {row.pk: row for row in rows}
+@dataclass(frozen=True)
+class _ModelColumns:
+    """How to turn a model's columns, read under an alias, back into an instance."""
+
+    model: type[Model]
+    select: list[str]
+    attnames: list[str]
+    converters: list[tuple[int, Any, list[Any]]]
+
+
+_COLUMN_PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[type[Model], str], _ModelColumns]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _model_columns(model: type[Model], alias: str) -> _ModelColumns:
+    """Select list and value converters of ``model`` (what Django's SQL compiler uses to
+    build instances), worked out once per database connection."""
+    wrapper = connections[connection.alias]
+    plans = _COLUMN_PLANS.setdefault(wrapper, {})
+    plan = plans.get((model, alias))
+    if plan is None:
+        fields = model._meta.concrete_fields
+        converters = []
+        for index, model_field in enumerate(fields):
+            column = model_field.get_col(alias)
+            functions = wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper)
+            if functions:
+                converters.append((index, column, functions))
+        plan = _ModelColumns(
+            model=model,
+            select=[f"{alias}.{wrapper.ops.quote_name(str(f.column))}" for f in fields],
+            attnames=[f.attname for f in fields],
+            converters=converters,
+        )
+        plans[(model, alias)] = plan
+    return plan
+
+
+def fetch_instances(
+    from_where: str, params: list[Any], *models: tuple[type[Model], str]
+) -> list[tuple[Any, ...]]:
+    """``SELECT`` every column of each (model, table alias) ``from_where``, one query, and
+    return each row as a tuple of model instances. For the few rows of a result page the ORM
+    would spend longer compiling the query than the database spends running it."""
+    plans = [_model_columns(model, alias) for model, alias in models]
+    select = ", ".join(column for plan in plans for column in plan.select)
+    rows = _fetch(f"SELECT {select} {from_where}", params)
+    instances = []
+    for row in rows:
+        start = 0
+        objects = []
+        for plan in plans:
+            values = list(row[start : start + len(plan.attnames)])
+            start += len(plan.attnames)
+            for index, column, functions in plan.converters:
+                value = values[index]
+                for function in functions:
+                    value = function(value, column, connection)
+                values[index] = value
+            objects.append(plan.model.from_db(connection.alias, plan.attnames, values))
+        instances.append(tuple(objects))
+    return instances
+
+
+def db_uuid(value: uuid.UUID) -> Any:
+    """A UUID as a query parameter for this database."""
+    primary_key = Service._meta.pk
+    assert primary_key is not None
+    return primary_key.get_db_prep_value(value, connection)
 
 
 def services_by_id(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Service]:
-    """Services with their provider organisation loaded (two queries, whatever the count)."""
-    services = rows_by_id(Service, ids)
-    providers = rows_by_id(Organization, (s.organization_id for s in services.values()))
-    for service in services.values():
-        service.organization = providers[service.organization_id]
+    """Services with their provider organisation loaded, in one query."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    quote = connection.ops.quote_name
+    rows = fetch_instances(
+        f"FROM {quote(Service._meta.db_table)} s"
+        f" JOIN {quote(Organization._meta.db_table)} o ON o.id = s.organization_id"
+        f" WHERE s.id IN ({', '.join(['%s'] * len(wanted))})",
+        [db_uuid(value) for value in wanted],
+        (Service, "s"),
+        (Organization, "o"),
+    )
+    services = {}
+    for service, provider in rows:
+        service.organization = provider
+        services[service.pk] = service
     return services
 
 

@@ -99,7 +99,7 @@ def test_revoked_token_is_refused(users_a: dict[str, User]) -> None:
     assert response.json()["is_active"] is False
     assert AuditEntry.objects.filter(action="accounts.api_token_revoke").count() == 1
     # the revoked token opens nothing, and says why
-    response = client.get("/api/me", **bearer(clear))
+    response = client.get("/api/me", HTTP_ACCEPT_LANGUAGE="en", **bearer(clear))
     assert response.status_code == 401
     assert "revoked" in response.json()["detail"]
     # revoking again changes nothing
