@@ -242,12 +242,12 @@ def test_near_me_reads_a_fixed_number_of_queries(django_assert_max_num_queries: 
             name=f"Servicio {number}",
         )
 
-    # One square of cells, then the services, their providers and the locations.
-    with django_assert_max_num_queries(4):  # type: ignore[operator]
+    # One square of cells, then the services with their providers and locations.
+    with django_assert_max_num_queries(2):  # type: ignore[operator]
         hits = services_near(*HERE)
         assert len({hit.service.organization.name for hit in hits}) == 20
     # Nothing near: the growing squares, then the rest of the world, in a bounded number.
-    with django_assert_max_num_queries(13):  # type: ignore[operator]
+    with django_assert_max_num_queries(11):  # type: ignore[operator]
         assert len(services_near(-33.45, -70.66)) == 20
 
 
