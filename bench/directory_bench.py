@@ -130,7 +130,8 @@ def main_parent(args: argparse.Namespace) -> None:
                 results.append(run_child("postgres", url, args))
     print()
     print(
-        "Summary (ms)                     database     p50    p95  floor p50  floor p95  p95/floor"
+        f"{'Summary (ms)':<34} {'database':<10} {'p50':>6} {'p95':>6} {'floor p50':>10}"
+        f" {'floor p95':>10} {'p95/floor':>10}"
     )
     all_met = True
     for result in results:
@@ -138,7 +139,7 @@ def main_parent(args: argparse.Namespace) -> None:
             met = figures["p95"] <= TARGET_P95_MS and figures["ratio_p95"] <= TARGET_RATIO
             all_met = all_met and met
             print(
-                f"{name:<32} {result['database']:<10} {figures['p50']:6.2f} {figures['p95']:6.2f}"
+                f"{name:<34} {result['database']:<10} {figures['p50']:6.2f} {figures['p95']:6.2f}"
                 f" {figures['floor_p50']:10.2f} {figures['floor_p95']:10.2f}"
                 f" {figures['ratio_p95']:9.2f}x  {'met' if met else 'NOT MET'}"
             )
@@ -253,17 +254,30 @@ def ask_questions(
         flush=True,
     )
     print(
-        "   query (ms)                          p50     p95  floor p50  floor p95"
-        "  ratio p50  ratio p95"
+        f"   {'query (ms)':<34} {'p50':>6}  {'p95':>6}  {'floor p50':>9}  {'floor p95':>9}"
+        f"  {'ratio p50':>9}  {'ratio p95':>9}"
     )
     for name, values in figures.items():
         print(
-            f"   {name:<32} {values['p50']:6.2f}  {values['p95']:6.2f}"
+            f"   {name:<34} {values['p50']:6.2f}  {values['p95']:6.2f}"
             f"  {values['floor_p50']:9.2f}  {values['floor_p95']:9.2f}"
             f"  {values['ratio_p50']:8.2f}x  {values['ratio_p95']:8.2f}x",
             flush=True,
         )
     return figures
+
+
+def database_megabytes() -> float:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            )
+        else:
+            cursor.execute("SELECT pg_database_size(current_database())")
+        return float(cursor.fetchone()[0]) / 1e6
 
 
 def main_child(args: argparse.Namespace) -> None:
@@ -296,7 +310,7 @@ def main_child(args: argparse.Namespace) -> None:
     print(
         f"   migrated in {migrate_seconds:.1f} s; generated and loaded in {report.seconds:.1f} s:"
         f" {report.tokens:,} search tokens, {report.points:,} map points,"
-        f" {report.openings:,} weekly openings",
+        f" {report.openings:,} weekly openings; database {database_megabytes():,.0f} MB",
         flush=True,
     )
     rng = random.Random(args.seed + 1)

@@ -122,7 +122,7 @@ def near(latitude: float, longitude: float, *, limit: int = 20) -> list[tuple[uu
         beyond_km = geo.distance_beyond_block_km(latitude, longitude, outer)
         if len(nearest) == limit and nearest[-1].distance_km <= beyond_km:
             break
-        inner, outer = outer, next_ring_radius(outer)
+        inner, outer = outer, next_ring_radius(outer, found=len(nearest), limit=limit)
     if nearest:
         _run(NEAREST_SQL.format(ids=_placeholders(len(nearest))), [p.point_id for p in nearest])
     return [(_uuid(item.service_id), item.distance_km) for item in nearest]

@@ -3,7 +3,7 @@
 The point is already rounded by the browser (two decimals, about 1 km) and is never stored or
 logged here. Map points (``ServicePoint``: one per published service and located place, with
 the filter values copied on) are read from the indexed grid in growing squares of cells around
-the point (3 x 3 cells, then 7 x 7, 15 x 15 and so on, then the rest of the world) until the
+the point (3 x 3 cells, then twice or four times as wide, then the rest of the world) until the
 ``limit``-th nearest service found is nearer than anything outside the square can be
 (``geo.distance_beyond_block_km``).
 """
@@ -36,9 +36,11 @@ class NearbyHit:
     distance_km: float
 
 
-def next_ring_radius(outer: int) -> int:
-    """After a square of ``outer`` rings, the next square to read (1, 3, 7, 15, ...)."""
-    return 2 * outer + 1
+def next_ring_radius(outer: int, *, found: int, limit: int) -> int:
+    """After a square of ``outer`` rings where ``found`` services were found, the next square
+    to read: twice as wide when enough were found but some may lie just outside, four times
+    as wide when there were too few (sparse places, selective filters)."""
+    return 2 * outer + 1 if found >= limit else 4 * outer + 3
 
 
 def cells_sql(ranges: list[tuple[int, int]]) -> tuple[str, list[int]]:
@@ -134,7 +136,7 @@ def nearest_points(
         beyond_km = geo.distance_beyond_block_km(latitude, longitude, outer)
         if len(nearest) == limit and nearest[-1].distance_km <= beyond_km:
             return nearest
-        inner, outer = outer, next_ring_radius(outer)
+        inner, outer = outer, next_ring_radius(outer, found=len(nearest), limit=limit)
 
 
 def services_near(
