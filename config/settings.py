@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "senda.accounts",
     "senda.geo",
     "senda.directory",
+    "senda.pathways",
+    "senda.campaigns",
+    "senda.inquiries",
     "senda.portal",
 ]
 

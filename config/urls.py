@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("hsds/", include("senda.directory.hsds_urls")),
+    path("q/", include("senda.campaigns.short_urls")),
 ]
 
 # Pages: Spanish at "/", English at "/en/", so a link always says its language.
@@ -15,6 +16,12 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("senda.accounts.urls")),
     path("staff/directory/import/", include("senda.directory.import_urls")),
     path("staff/directory/", include("senda.directory.urls")),
+    path("staff/guides/", include("senda.pathways.staff_urls")),
+    path("staff/campaigns/", include("senda.campaigns.staff_urls")),
+    path("staff/inquiries/", include("senda.inquiries.staff_urls")),
+    path("guides/", include("senda.pathways.urls")),
+    path("c/", include("senda.campaigns.urls")),
+    path("ask/", include("senda.inquiries.urls")),
     path("", include("senda.portal.urls")),
     prefix_default_language=False,
 )

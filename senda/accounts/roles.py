@@ -28,20 +28,41 @@ class Capability(StrEnum):
     DIRECTORY_IMPORT = "directory.import"
     # Organisation: manage members, roles and password resets.
     ORG_MANAGE = "org.manage"
+    # Guides: write and translate guides and channels (drafts).
+    GUIDE_EDIT = "guides.edit"
+    # Guides: publish guides (a published version is kept for readers).
+    GUIDE_PUBLISH = "guides.publish"
+    # Campaigns: manage campaigns, landing pages and placements; see campaign reach.
+    CAMPAIGN_MANAGE = "campaigns.manage"
+    # Inquiries: see, assign and answer requests for personalised information.
+    INQUIRY_HANDLE = "inquiries.handle"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.ORG_ADMIN: frozenset(
-        {Capability.DIRECTORY_EDIT, Capability.DIRECTORY_IMPORT, Capability.ORG_MANAGE}
+        {
+            Capability.DIRECTORY_EDIT,
+            Capability.DIRECTORY_IMPORT,
+            Capability.ORG_MANAGE,
+            Capability.CAMPAIGN_MANAGE,
+            Capability.INQUIRY_HANDLE,
+        }
     ),
     Role.CONTENT_EDITOR: frozenset(
-        {Capability.DIRECTORY_EDIT, Capability.DIRECTORY_PUBLISH, Capability.DIRECTORY_IMPORT}
+        {
+            Capability.DIRECTORY_EDIT,
+            Capability.DIRECTORY_PUBLISH,
+            Capability.DIRECTORY_IMPORT,
+            Capability.GUIDE_EDIT,
+            Capability.GUIDE_PUBLISH,
+            Capability.CAMPAIGN_MANAGE,
+        }
     ),
-    Role.INFO_POINT_STAFF: frozenset({Capability.DIRECTORY_EDIT}),
+    Role.INFO_POINT_STAFF: frozenset({Capability.DIRECTORY_EDIT, Capability.INQUIRY_HANDLE}),
     Role.HEALTH_PROMOTER: frozenset(),
     Role.COMMUNITY_VOLUNTEER: frozenset(),
     Role.FOCAL_POINT: frozenset({Capability.DIRECTORY_EDIT}),
-    Role.PROGRAMME_OFFICER: frozenset(),
+    Role.PROGRAMME_OFFICER: frozenset({Capability.CAMPAIGN_MANAGE}),
     Role.VIEWER: frozenset(),
 }
 
