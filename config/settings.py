@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
+    # After gzip in this list, so that the ETag is computed on the uncompressed body.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "senda.accounts.middleware.ForcePasswordChangeMiddleware",
     "senda.core.middleware.SecurityHeadersMiddleware",
+    "senda.core.middleware.CachingHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

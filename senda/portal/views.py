@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from senda.core.errors import NotFoundError
 from senda.directory.nearby import services_near
@@ -89,7 +90,11 @@ def near(request: HttpRequest) -> HttpResponse:
         # Only the rounded point goes back into the page, so the filters keep it.
         shared_point=None if place else (f"{point[0]:.2f}", f"{point[1]:.2f}"),
     )
-    return render(request, "portal/near.html", context)
+    response = render(request, "portal/near.html", context)
+    if not place:
+        # The address holds the person's (rounded) position: no cache may keep it.
+        patch_cache_control(response, no_store=True, private=True)
+    return response
 
 
 def service_detail(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:

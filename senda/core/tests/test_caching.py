@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.test import Client
+
+from senda.accounts.roles import Role
+
+
+def test_public_pages_may_be_cached_by_any_cache(client: Client, db: None) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "public" in response["Cache-Control"]
+    assert "max-age=300" in response["Cache-Control"]
+    assert "Cookie" in response["Vary"]
+    assert not response.cookies
+
+
+def test_repeat_visit_gets_not_modified(client: Client, db: None) -> None:
+    first = client.get("/search/?q=salud")
+    etag = first["ETag"]
+    again = client.get("/search/?q=salud", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+
+
+def test_near_me_with_a_position_is_never_stored_by_a_cache(client: Client, db: None) -> None:
+    response = client.get("/near/?lat=9.03&lon=-79.50")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_signed_in_pages_are_private_and_not_stored(client: Client, users_a) -> None:
+    client.force_login(users_a[Role.INFO_POINT_STAFF])
+    response = client.get("/staff/directory/")
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+    # the public home page too: it says who is signed in
+    response = client.get("/")
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_pages_with_a_form_token_are_not_shared(client: Client, db: None) -> None:
+    response = client.get("/accounts/login/")
+    assert "public" not in response["Cache-Control"]
