@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Serves repeat anonymous visits of public pages from the cache (see CachingHeaders).
+    "django.middleware.cache.UpdateCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "senda.accounts.middleware.ForcePasswordChangeMiddleware",
     "senda.core.middleware.SecurityHeadersMiddleware",
     "senda.core.middleware.CachingHeadersMiddleware",
+    "django.middleware.cache.FetchFromCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +118,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SENDA_TEST_SQLITE_NAME", "")}
+
+# A per-process memory cache: public pages that anonymous people read are kept for
+# SENDA_PUBLIC_CACHE_SECONDS; nothing a signed-in person sees is ever cached (private, no-store).
+SENDA_PUBLIC_CACHE_SECONDS = int(os.environ.get("SENDA_PUBLIC_CACHE_SECONDS", "300"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": (
+            # Tests read pages right after changing data: no page cache unless a test asks.
+            "django.core.cache.backends.dummy.DummyCache"
+            if env_bool("SENDA_TESTING")
+            else "django.core.cache.backends.locmem.LocMemCache"
+        ),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+CACHE_MIDDLEWARE_ALIAS = "pages"
+CACHE_MIDDLEWARE_SECONDS = SENDA_PUBLIC_CACHE_SECONDS
+CACHE_MIDDLEWARE_KEY_PREFIX = "pages"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

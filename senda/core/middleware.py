@@ -56,6 +56,8 @@ class CachingHeadersMiddleware:
             patch_cache_control(response, private=True, no_store=True)
         elif (
             request.method in ("GET", "HEAD")
+            # A visit through a campaign placement is counted by the view: never from a cache.
+            and "via" not in request.GET
             and response.status_code in (200, 301, 404)
             and not response.cookies
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -64,7 +66,7 @@ class CachingHeadersMiddleware:
             patch_cache_control(
                 response,
                 public=True,
-                max_age=getattr(settings, "SENDA_PUBLIC_CACHE_SECONDS", 300),
+                max_age=settings.SENDA_PUBLIC_CACHE_SECONDS,
             )
         else:
             patch_cache_control(response, private=True, no_cache=True)

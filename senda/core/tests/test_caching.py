@@ -41,3 +41,33 @@ def test_signed_in_pages_are_private_and_not_stored(client: Client, users_a) -> 
 def test_pages_with_a_form_token_are_not_shared(client: Client, db: None) -> None:
     response = client.get("/accounts/login/")
     assert "public" not in response["Cache-Control"]
+
+
+def test_server_cache_serves_anonymous_repeat_visits_only(
+    client: Client, users_a, settings
+) -> None:
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    caches["pages"].clear()
+    # given a page an anonymous person has read
+    first = client.get("/en/search/?q=cache-check")
+    assert first.status_code == 200
+    stored = len(caches["pages"]._cache)  # type: ignore[attr-defined]
+    assert stored > 0
+    # when the same page is asked again, it is served from the cache (nothing new stored)
+    second = client.get("/en/search/?q=cache-check")
+    assert second.content == first.content
+    assert len(caches["pages"]._cache) == stored  # type: ignore[attr-defined]
+    # and a signed-in person never gets the cached copy
+    client.force_login(users_a[Role.INFO_POINT_STAFF])
+    signed_in = client.get("/en/search/?q=cache-check")
+    assert "no-store" in signed_in["Cache-Control"]
+
+
+def test_visits_through_a_placement_are_never_cached(client: Client, db: None) -> None:
+    response = client.get("/?via=ABC1234")
+    assert "public" not in response["Cache-Control"]
