@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
     path("hsds/", include("senda.directory.hsds_urls")),
     path("q/", include("senda.campaigns.short_urls")),
+    path("", include("senda.portal.root_urls")),
 ]
 
 # Pages: Spanish at "/", English at "/en/", so a link always says its language.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from senda.portal import views
+from senda.portal import pwa, views
 
 app_name = "portal"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("near/", views.near, name="near"),
     path("services/<uuid:service_id>/", views.service_detail, name="service"),
+    path("offline/", pwa.offline, name="offline"),
 ]
