@@ -100,6 +100,7 @@ def main() -> None:
     print("preparing: migrate, demo data, static files ...", flush=True)
     run([*python, "compilemessages", "--ignore=.venv", "-v", "0"], env)
     run([*python, "migrate", "--no-input", "-v", "0"], env)
+    run([*python, "createcachetable"], env)
     run([*python, "demo"], env)
     run([*python, "collectstatic", "--no-input", "-v", "0"], env)
 

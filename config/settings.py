@@ -123,7 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # SENDA_PUBLIC_CACHE_SECONDS; nothing a signed-in person sees is ever cached (private, no-store).
 SENDA_PUBLIC_CACHE_SECONDS = int(os.environ.get("SENDA_PUBLIC_CACHE_SECONDS", "300"))
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every server process (and machine): rate limits must hold across workers.
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "senda_cache",
+    },
     "pages": {
         "BACKEND": (
             # Tests read pages right after changing data: no page cache unless a test asks.

@@ -19,6 +19,7 @@ export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 
 "$UV" run --no-dev python manage.py compilemessages --ignore=.venv -v 0
 "$UV" run --no-dev python manage.py migrate --no-input -v 0
+"$UV" run --no-dev python manage.py createcachetable
 "$UV" run --no-dev python manage.py collectstatic --no-input -v 0
 "$UV" run --no-dev python manage.py demo
 
