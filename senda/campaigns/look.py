@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from django.utils.translation import gettext as _
@@ -34,9 +35,11 @@ def colour_errors(colour: str) -> list[str]:
         return [_("Give the colour as # followed by six hexadecimal digits, e.g. #1f4e79.")]
     ratio = contrast_with_white(colour)
     if ratio < MINIMUM_CONTRAST:
+        # Rounded down: a colour just below the limit must not read as "4.50:1".
+        ratio = math.floor(ratio * 100) / 100
         return [
             _(
-                "White text on %(colour)s has a contrast of %(ratio).1f:1; it must be at least "
+                "White text on %(colour)s has a contrast of %(ratio).2f:1; it must be at least "
                 "4.5:1 to be readable. Choose a darker colour."
             )
             % {"colour": colour, "ratio": ratio}
@@ -59,7 +62,10 @@ def logo_content_type(data: bytes) -> str:
 def logo_errors(data: bytes) -> list[str]:
     """Why ``data`` cannot be a campaign logo, or nothing."""
     if len(data) > LOGO_MAX_BYTES:
-        return [_("The logo must be at most 200 KB; this file is %(size)d KB.") % {"size": -(-len(data) // 1024)}]
+        return [
+            _("The logo must be at most 200 KB; this file is %(size)d KB.")
+            % {"size": -(-len(data) // 1024)}
+        ]
     if not logo_content_type(data):
         return [_("The logo must be a PNG, JPEG or SVG image.")]
     lowered = data.lower()
