@@ -26,9 +26,7 @@ class GuideContent(TranslatableModel):
     """What channels and explainers share: owner, status, source and verification."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
-    )
+    owner = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     country = models.ForeignKey("geo.Country", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         _("publication status"),
@@ -76,7 +74,7 @@ class Channel(GuideContent):
         "directory.Service", blank=True, related_name="+"
     )
     eligibility = models.JSONField(_("eligibility rule"), default=dict, blank=True)
-    documents = models.ManyToManyField(
+    documents: models.ManyToManyField[Document, ChannelDocument] = models.ManyToManyField(
         "Document", through="ChannelDocument", related_name="channels", blank=True
     )
 

@@ -1,5 +1,21 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from senda.pathways import views
 
 app_name = "pathways_staff"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.staff_home, name="home"),
+    path("stale/", views.staff_stale, name="stale"),
+    path("channels/new/", views.channel_create, name="channel_create"),
+    path("channels/<uuid:channel_id>/", views.channel_edit, name="channel_edit"),
+    path("explainers/new/", views.explainer_create, name="explainer_create"),
+    path("explainers/<uuid:explainer_id>/", views.explainer_edit, name="explainer_edit"),
+    path(
+        "<str:kind>/<uuid:guide_id>/publish/",
+        views.guide_publish,
+        name="publish",
+    ),
+    path("<str:kind>/<uuid:guide_id>/archive/", views.guide_archive, name="archive"),
+    path("<str:kind>/<uuid:guide_id>/verify/", views.guide_verify, name="verify"),
+]

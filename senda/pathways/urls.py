@@ -1,5 +1,15 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from senda.pathways import views
 
 app_name = "pathways"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+# Stable, plain paths: printed on posters and shared on WhatsApp, so they must not change.
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+    path("checklist/", views.checklist_view, name="checklist"),
+    path("opportunities/", views.opportunities, name="opportunities"),
+    path("<str:country_code>/", views.country, name="country"),
+    path("<str:country_code>/regular-or-irregular/", views.explainer, name="explainer"),
+    path("<str:country_code>/<slug:slug>/", views.channel, name="channel"),
+]

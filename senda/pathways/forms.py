@@ -1,0 +1,239 @@
+"""Staff forms for guides: Spanish and English side by side; the rule as JSON in a textarea."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from senda.accounts.models import Organisation
+from senda.core.errors import ValidationError
+from senda.geo.models import Country
+from senda.pathways.actions import DocumentLink
+from senda.pathways.eligibility import validation_errors
+from senda.pathways.models import Channel, Explainer
+
+# Channel texts shown in two columns (Spanish, English); ``steps`` is one step per line.
+CHANNEL_TEXTS = (
+    ("name", gettext_lazy("Name"), False),
+    ("summary", gettext_lazy("Summary"), True),
+    ("who_can_apply", gettext_lazy("Who can apply"), True),
+    ("steps", gettext_lazy("Steps (one per line)"), True),
+    ("fees", gettext_lazy("Fees"), True),
+    ("processing_time", gettext_lazy("Processing time"), False),
+)
+
+
+class ChannelForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none()
+    )
+    country = forms.ModelChoiceField(
+        label=gettext_lazy("Destination country"), queryset=Country.objects.order_by("name")
+    )
+    slug = forms.SlugField(label=gettext_lazy("Short name in the address"), max_length=80)
+    source_url = forms.URLField(
+        label=gettext_lazy("Official source (web address)"), required=False, assume_scheme="https"
+    )
+    source_name = forms.CharField(
+        label=gettext_lazy("Official source (name)"), max_length=300, required=False
+    )
+    is_example = forms.BooleanField(label=gettext_lazy("Example content"), required=False)
+    documents = forms.CharField(
+        label=gettext_lazy("Documents (one short name per line, in order)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    eligibility = forms.CharField(
+        label=gettext_lazy("Eligibility rule (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        required=False,
+        help_text=gettext_lazy(
+            'Empty fits everyone. Example: {"all": [{"answer": "purpose", "in": ["work"]}]}'
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, owners: list[Organisation], editing: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in owners])
+        for name, label, long_text in CHANNEL_TEXTS:
+            for language in ("es", "en"):
+                widget = forms.Textarea(attrs={"rows": 4}) if long_text else forms.TextInput()
+                self.fields[f"{name}_{language}"] = forms.CharField(
+                    label=f"{label} ({'español' if language == 'es' else 'English'})",
+                    widget=widget,
+                    required=language == "es" and name in ("name", "summary"),
+                )
+        if editing:
+            for name in ("owner", "country", "slug"):
+                del self.fields[name]
+
+    def clean_eligibility(self) -> Any:
+        text = self.cleaned_data["eligibility"].strip()
+        if not text:
+            return {}
+        try:
+            rule = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                _("This is not valid JSON (line %(line)s, column %(column)s): %(problem)s.")
+                % {"line": exc.lineno, "column": exc.colno, "problem": exc.msg}
+            ) from exc
+        errors = validation_errors(rule)
+        if errors:
+            raise forms.ValidationError(errors)
+        return rule
+
+    def clean_documents(self) -> list[DocumentLink]:
+        slugs = [line.strip() for line in self.cleaned_data["documents"].splitlines()]
+        return [DocumentLink(slug=slug) for slug in slugs if slug]
+
+    def text_pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        """The Spanish and English field of each text, for the two-column layout."""
+        return [(self[f"{name}_es"], self[f"{name}_en"]) for name, _label, _long in CHANNEL_TEXTS]
+
+    def fields_and_translations(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        data = self.cleaned_data
+        fields: dict[str, Any] = {
+            "source_url": data["source_url"],
+            "source_name": data["source_name"],
+            "is_example": data["is_example"],
+            "eligibility": data["eligibility"],
+            "language": "es",
+        }
+        english: dict[str, Any] = {}
+        for name, _label, _long in CHANNEL_TEXTS:
+            spanish_value: Any = data[f"{name}_es"]
+            english_value: Any = data[f"{name}_en"]
+            if name == "steps":
+                spanish_value = [line for line in spanish_value.splitlines() if line.strip()]
+                english_value = [line for line in english_value.splitlines() if line.strip()]
+            fields[name] = spanish_value
+            english[name] = english_value
+        return fields, {"en": english}
+
+    def apply_errors(self, error: ValidationError) -> None:
+        for name, messages in error.errors.items():
+            target = name if name in self.fields else None
+            if name in {text for text, _label, _long in CHANNEL_TEXTS}:
+                target = f"{name}_es"
+            for message in messages:
+                self.add_error(target, message)
+
+
+def channel_initial(channel: Channel) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "source_url": channel.source_url,
+        "source_name": channel.source_name,
+        "is_example": channel.is_example,
+        "eligibility": json.dumps(channel.eligibility, indent=2, ensure_ascii=False)
+        if channel.eligibility
+        else "",
+        "documents": "\n".join(link.document.slug for link in channel.document_links.all()),
+    }
+    english = (channel.translations or {}).get("en", {})
+    for name, _label, _long in CHANNEL_TEXTS:
+        spanish_value = getattr(channel, name)
+        english_value = english.get(name, [] if name == "steps" else "")
+        if name == "steps":
+            spanish_value = "\n".join(spanish_value)
+            english_value = "\n".join(english_value)
+        initial[f"{name}_es"] = spanish_value
+        initial[f"{name}_en"] = english_value
+    return initial
+
+
+class PublishForm(forms.Form):
+    change_note = forms.CharField(
+        label=gettext_lazy("What changed (shown to readers)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
+EXPLAINER_TEXTS = (
+    ("title", gettext_lazy("Title"), False),
+    ("regular_text", gettext_lazy("What regular migration means"), True),
+    ("irregular_text", gettext_lazy("What irregular migration means"), True),
+    ("risks_text", gettext_lazy("Risks of irregular routes"), True),
+)
+
+
+class ExplainerForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=gettext_lazy("Organisation"), queryset=Organisation.objects.none()
+    )
+    country = forms.ModelChoiceField(
+        label=gettext_lazy("Destination country"), queryset=Country.objects.order_by("name")
+    )
+    source_url = forms.URLField(
+        label=gettext_lazy("Official source (web address)"), required=False, assume_scheme="https"
+    )
+    source_name = forms.CharField(
+        label=gettext_lazy("Official source (name)"), max_length=300, required=False
+    )
+    is_example = forms.BooleanField(label=gettext_lazy("Example content"), required=False)
+
+    def __init__(
+        self, *args: Any, owners: list[Organisation], editing: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in owners])
+        for name, label, long_text in EXPLAINER_TEXTS:
+            for language in ("es", "en"):
+                widget = forms.Textarea(attrs={"rows": 5}) if long_text else forms.TextInput()
+                self.fields[f"{name}_{language}"] = forms.CharField(
+                    label=f"{label} ({'español' if language == 'es' else 'English'})",
+                    widget=widget,
+                    required=language == "es",
+                )
+        if editing:
+            for name in ("owner", "country"):
+                del self.fields[name]
+
+    def text_pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"{name}_es"], self[f"{name}_en"]) for name, _label, _long in EXPLAINER_TEXTS]
+
+    def fields_and_translations(self) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        data = self.cleaned_data
+        fields: dict[str, Any] = {
+            "source_url": data["source_url"],
+            "source_name": data["source_name"],
+            "is_example": data["is_example"],
+            "language": "es",
+        }
+        english: dict[str, Any] = {}
+        for name, _label, _long in EXPLAINER_TEXTS:
+            fields[name] = data[f"{name}_es"]
+            english[name] = data[f"{name}_en"]
+        return fields, {"en": english}
+
+    def apply_errors(self, error: ValidationError) -> None:
+        for name, messages in error.errors.items():
+            target = name if name in self.fields else None
+            if name in {text for text, _label, _long in EXPLAINER_TEXTS}:
+                target = f"{name}_es"
+            for message in messages:
+                self.add_error(target, message)
+
+
+def explainer_initial(explainer: Explainer) -> dict[str, Any]:
+    initial: dict[str, Any] = {
+        "source_url": explainer.source_url,
+        "source_name": explainer.source_name,
+        "is_example": explainer.is_example,
+    }
+    english = (explainer.translations or {}).get("en", {})
+    for name, _label, _long in EXPLAINER_TEXTS:
+        initial[f"{name}_es"] = getattr(explainer, name)
+        initial[f"{name}_en"] = english.get(name, "")
+    return initial

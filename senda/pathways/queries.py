@@ -1,0 +1,210 @@
+"""Reads of the guides. Staff reads know the acting user; public reads see published only."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from senda.accounts.models import Organisation, User
+from senda.accounts.roles import Capability
+from senda.core.errors import NotFoundError
+from senda.core.queries import get_or_not_found
+from senda.directory.queries import is_network_editor
+from senda.geo.models import Country
+from senda.pathways.models import (
+    Channel,
+    ChannelDocument,
+    Document,
+    DocumentSource,
+    Explainer,
+    GuideContent,
+    GuideStatus,
+    GuideVersion,
+)
+
+G = TypeVar("G", bound=GuideContent)
+
+
+def stale_after_days() -> int:
+    return int(getattr(settings, "SENDA_STALE_GUIDE_DAYS", 90))
+
+
+def stale_cutoff(today: datetime.date | None = None) -> datetime.date:
+    """Guides last verified before this date are stale."""
+    return (today or timezone.localdate()) - datetime.timedelta(days=stale_after_days())
+
+
+def is_stale(guide: GuideContent, today: datetime.date | None = None) -> bool:
+    return guide.verified_on is None or guide.verified_on < stale_cutoff(today)
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff
+
+
+def _owner_scope(user: User, capability: Capability) -> Q | None:
+    """A filter on ``owner`` for what ``user`` may touch; None = nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if is_network_editor(user):
+        return Q()
+    organisations = user.organisations_with(capability)
+    if not organisations:
+        return None
+    return Q(owner__in=organisations)
+
+
+def _scoped(queryset: QuerySet[G], user: User, capability: Capability) -> QuerySet[G]:
+    scope = _owner_scope(user, capability)
+    return queryset.none() if scope is None else queryset.filter(scope)
+
+
+def user_may_edit_guides(*, user: User) -> bool:
+    """Whether the user may write guides for at least one organisation."""
+    return _owner_scope(user, Capability.GUIDE_EDIT) is not None
+
+
+def user_may_edit(*, user: User, owner: Organisation) -> bool:
+    return user.can(Capability.GUIDE_EDIT, owner) or is_network_editor(user)
+
+
+def user_may_publish(*, user: User, owner: Organisation) -> bool:
+    return user.can(Capability.GUIDE_PUBLISH, owner) or is_network_editor(user)
+
+
+def owners_for(*, user: User) -> list[Organisation]:
+    """Organisations the user may create guides for."""
+    if is_network_editor(user):
+        return list(Organisation.objects.filter(is_active=True).order_by("name"))
+    return user.organisations_with(Capability.GUIDE_EDIT)
+
+
+def channels_editable_by(*, user: User) -> QuerySet[Channel]:
+    """Channels the user may edit: their organisations' (every one for network editors)."""
+    return _scoped(Channel.objects.select_related("country", "owner"), user, Capability.GUIDE_EDIT)
+
+
+def explainers_editable_by(*, user: User) -> QuerySet[Explainer]:
+    return _scoped(
+        Explainer.objects.select_related("country", "owner"), user, Capability.GUIDE_EDIT
+    )
+
+
+def channel_get_for_edit(*, user: User, channel_id: uuid.UUID | str) -> Channel:
+    """A channel the user may edit, or NotFoundError."""
+    return get_or_not_found(channels_editable_by(user=user), channel_id)
+
+
+def explainer_get_for_edit(*, user: User, explainer_id: uuid.UUID | str) -> Explainer:
+    return get_or_not_found(explainers_editable_by(user=user), explainer_id)
+
+
+def channels_stale(*, user: User, today: datetime.date | None = None) -> QuerySet[Channel]:
+    """Published channels nobody has verified within the stale period, oldest first."""
+    cutoff = stale_cutoff(today)
+    return (
+        channels_editable_by(user=user)
+        .filter(status=GuideStatus.PUBLISHED)
+        .filter(Q(verified_on__isnull=True) | Q(verified_on__lt=cutoff))
+        .order_by("verified_on", "name")
+    )
+
+
+def explainers_stale(*, user: User, today: datetime.date | None = None) -> QuerySet[Explainer]:
+    cutoff = stale_cutoff(today)
+    return (
+        explainers_editable_by(user=user)
+        .filter(status=GuideStatus.PUBLISHED)
+        .filter(Q(verified_on__isnull=True) | Q(verified_on__lt=cutoff))
+        .order_by("verified_on", "country_id")
+    )
+
+
+def documents_all() -> QuerySet[Document]:
+    return Document.objects.order_by("name")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+def _documents_prefetch(nationality: str = "") -> Any:
+    sources = DocumentSource.objects.select_related("country")
+    if nationality:
+        sources = sources.filter(country_id=nationality)
+    return Prefetch(
+        "document_links",
+        queryset=ChannelDocument.objects.select_related("document").prefetch_related(
+            Prefetch("document__sources", queryset=sources)
+        ),
+    )
+
+
+def countries_with_guides() -> QuerySet[Country]:
+    """Destination countries with at least one published channel."""
+    return Country.objects.filter(
+        code__in=Channel.objects.filter(status=GuideStatus.PUBLISHED).values("country_id")
+    ).order_by("name")
+
+
+def country_get_public(*, country_code: str) -> Country:
+    return get_or_not_found(Country.objects.all(), country_code.upper())
+
+
+def channels_public(*, country_code: str) -> QuerySet[Channel]:
+    """Published channels of a destination country, by name."""
+    return Channel.objects.filter(
+        status=GuideStatus.PUBLISHED, country_id=country_code.upper()
+    ).select_related("country", "owner")
+
+
+def channel_get_public(*, country_code: str, slug: str) -> Channel:
+    """A published channel with its documents, where to apply and versions."""
+    queryset = channels_public(country_code=country_code).prefetch_related(
+        _documents_prefetch(),
+        "where_to_apply_services",
+        "where_to_apply_locations",
+        Prefetch("versions", queryset=GuideVersion.objects.order_by("-number")),
+    )
+    channel = queryset.filter(slug=slug).first()
+    if channel is None:
+        raise NotFoundError(slug)
+    return channel
+
+
+def explainer_get_public(*, country_code: str) -> Explainer:
+    explainer = (
+        Explainer.objects.filter(status=GuideStatus.PUBLISHED, country_id=country_code.upper())
+        .select_related("country", "owner")
+        .prefetch_related(Prefetch("versions", queryset=GuideVersion.objects.order_by("-number")))
+        .first()
+    )
+    if explainer is None:
+        raise NotFoundError(country_code)
+    return explainer
+
+
+def explainer_exists(*, country_code: str) -> bool:
+    return Explainer.objects.filter(
+        status=GuideStatus.PUBLISHED, country_id=country_code.upper()
+    ).exists()
+
+
+def channels_for_checklist(*, destination: str, nationality: str) -> list[Channel]:
+    """Published channels of ``destination`` with documents and where to get them for
+    ``nationality``."""
+    return list(
+        channels_public(country_code=destination).prefetch_related(
+            _documents_prefetch(nationality), "where_to_apply_services"
+        )
+    )
+
+
+def identity_documents() -> QuerySet[Document]:
+    """The documents the checklist asks whether the person already has."""
+    return Document.objects.filter(is_identity=True).order_by("name")

@@ -1,0 +1,478 @@
+"""Guides pages: the public guides and checklist (anonymous, read-only) and the staff pages.
+
+Public views store nothing: checklist answers live only in the address. Staff views parse,
+call one query or action, and render; permission lives in the queries and actions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from senda.accounts.models import User
+from senda.campaigns.actions import placement_record_event
+from senda.campaigns.attribution import placement_code
+from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from senda.directory.nearby import services_near
+from senda.directory.search import ServiceFilters, search_services
+from senda.geo.models import Country
+from senda.geo.queries import area_get
+from senda.pathways import actions, checklist, queries
+from senda.pathways.forms import (
+    ChannelForm,
+    ExplainerForm,
+    PublishForm,
+    channel_initial,
+    explainer_initial,
+)
+from senda.pathways.models import Channel, GuideContent
+
+View = Callable[..., HttpResponse]
+INFO_POINT_CATEGORY = "migration"
+OPPORTUNITY_CATEGORIES = ("education", "employment", "entrepreneurship")
+NEARBY_LIMIT = 5
+
+
+def _public(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404 from exc
+
+    return wrapper
+
+
+def _via_context(request: HttpRequest) -> dict[str, Any]:
+    via = placement_code(request)
+    return {"via": via, "via_query": urlencode({"via": via}) if via else ""}
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+@_public
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "pathways/index.html",
+        {"countries": queries.countries_with_guides(), **_via_context(request)},
+    )
+
+
+@_public
+def country(request: HttpRequest, country_code: str) -> HttpResponse:
+    destination = queries.country_get_public(country_code=country_code)
+    return render(
+        request,
+        "pathways/country.html",
+        {
+            "country": destination,
+            "channels": queries.channels_public(country_code=destination.code),
+            "has_explainer": queries.explainer_exists(country_code=destination.code),
+            **_via_context(request),
+        },
+    )
+
+
+def _inquiry_query(request: HttpRequest, country_code: str, topic: str = "") -> str:
+    pairs = [("country", country_code)]
+    if topic:
+        pairs.append(("topic", topic))
+    via = placement_code(request)
+    if via:
+        pairs.append(("via", via))
+    return urlencode(pairs)
+
+
+@_public
+def channel(request: HttpRequest, country_code: str, slug: str) -> HttpResponse:
+    guide = queries.channel_get_public(country_code=country_code, slug=slug)
+    return render(
+        request,
+        "pathways/channel.html",
+        {
+            "channel": guide,
+            "country": guide.country,
+            "steps": guide.tr("steps") or [],
+            "stale": queries.is_stale(guide),
+            "stale_days": queries.stale_after_days(),
+            "versions": list(guide.versions.all()),
+            "inquiry_query": _inquiry_query(request, guide.country_id, "pathways"),
+            **_via_context(request),
+        },
+    )
+
+
+@_public
+def explainer(request: HttpRequest, country_code: str) -> HttpResponse:
+    guide = queries.explainer_get_public(country_code=country_code)
+    return render(
+        request,
+        "pathways/explainer.html",
+        {
+            "explainer": guide,
+            "country": guide.country,
+            "stale": queries.is_stale(guide),
+            "stale_days": queries.stale_after_days(),
+            "versions": list(guide.versions.all()),
+            "inquiry_query": _inquiry_query(request, guide.country_id, "pathways"),
+            **_via_context(request),
+        },
+    )
+
+
+def _info_points(country_code: str, area_pcode: str) -> list[Any]:
+    area = area_get(pcode=area_pcode) if area_pcode else None
+    if area is not None and area.country_id == country_code:
+        latitude, longitude = area.latitude, area.longitude
+    else:
+        place = queries.country_get_public(country_code=country_code)
+        latitude, longitude = place.latitude, place.longitude
+    return services_near(
+        latitude,
+        longitude,
+        ServiceFilters(category_codes=(INFO_POINT_CATEGORY,), country_code=country_code),
+        limit=NEARBY_LIMIT,
+    )
+
+
+@_public
+def checklist_view(request: HttpRequest) -> HttpResponse:
+    screen = checklist.next_screen(request.GET)
+    extra = checklist.carried(request.GET)
+    if screen is not None:
+        status = 400 if screen.error else 200
+        return render(
+            request,
+            "pathways/checklist_step.html",
+            {"screen": screen, "total": len(checklist.STEPS), **_via_context(request)},
+            status=status,
+        )
+    answers, _errors = checklist.parse(request.GET)
+    result = checklist.build_result(answers)
+    via = placement_code(request)
+    if via:
+        placement_record_event(code=via, event="checklist")
+    query = checklist.result_query(answers, extra)
+    result_url = request.build_absolute_uri(f"{reverse('pathways:checklist')}?{query}")
+    area = dict(extra).get("area", "")
+    opportunities_query = urlencode(
+        [("country", answers["current_country"]), *([("area", area)] if area else [])]
+        + ([("via", via)] if via else [])
+    )
+    return render(
+        request,
+        "pathways/checklist_result.html",
+        {
+            "result": result,
+            "info_points": _info_points(answers["current_country"], area),
+            "share_url": f"https://wa.me/?text={quote(result_url, safe='')}",
+            "edit_query": urlencode([*dict(extra).items(), ("edit", "nationality")]) + "&" + query,
+            "inquiry_query": _inquiry_query(request, answers["current_country"], "pathways"),
+            "opportunities_query": opportunities_query,
+            "via": via,
+        },
+    )
+
+
+@_public
+def opportunities(request: HttpRequest) -> HttpResponse:
+    country_code = (request.GET.get("country") or "").strip().upper()[:2]
+    area_pcode = (request.GET.get("area") or "").strip()[:20]
+    area = area_get(pcode=area_pcode) if area_pcode else None
+    place = None
+    if country_code:
+        try:
+            place = queries.country_get_public(country_code=country_code)
+        except NotFoundError:
+            place = None
+    sections = []
+    if place is not None:
+        for code in OPPORTUNITY_CATEGORIES:
+            page = search_services(
+                "",
+                ServiceFilters(
+                    category_codes=(code,),
+                    country_code=place.code,
+                    area_pcode=area.pcode if area and area.country_id == place.code else "",
+                ),
+                per_page=settings.SENDA_PAGE_SIZE,
+            )
+            sections.append((code, [hit.service for hit in page.hits]))
+    return render(
+        request,
+        "pathways/opportunities.html",
+        {
+            "place": place,
+            "area": area if area and place and area.country_id == place.code else None,
+            "sections": sections,
+            "countries": Country.objects.order_by("name"),
+            "inquiry_query": _inquiry_query(request, place.code if place else "", ""),
+            **_via_context(request),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff
+
+
+def staff_page(view: View) -> View:
+    """Log-in required; a domain "not found" is a 404, a refusal a 403 that says why."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:
+            return render(request, "pathways/forbidden.html", {"message": str(exc)}, status=403)
+
+    return wrapper
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _require_editor(user: User) -> None:
+    if not queries.user_may_edit_guides(user=user):
+        raise PermissionDeniedError(_("Your role does not include editing guides."))
+
+
+def _guide(user: User, kind: str, guide_id: uuid.UUID) -> GuideContent:
+    if kind not in ("channel", "explainer"):
+        raise NotFoundError(kind)
+    if kind == "channel":
+        return queries.channel_get_for_edit(user=user, channel_id=guide_id)
+    return queries.explainer_get_for_edit(user=user, explainer_id=guide_id)
+
+
+def _after(guide: GuideContent) -> HttpResponse:
+    if isinstance(guide, Channel):
+        return redirect("pathways_staff:channel_edit", channel_id=guide.pk)
+    return redirect("pathways_staff:explainer_edit", explainer_id=guide.pk)
+
+
+@staff_page
+def staff_home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_editor(user)
+    return render(
+        request,
+        "pathways/staff_home.html",
+        {
+            "channels": queries.channels_editable_by(user=user).order_by("country_id", "name"),
+            "explainers": queries.explainers_editable_by(user=user),
+            "today": timezone.localdate(),
+            "stale_since": queries.stale_cutoff(),
+        },
+    )
+
+
+@staff_page
+def staff_stale(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_editor(user)
+    return render(
+        request,
+        "pathways/staff_stale.html",
+        {
+            "channels": queries.channels_stale(user=user),
+            "explainers": queries.explainers_stale(user=user),
+            "stale_since": queries.stale_cutoff(),
+        },
+    )
+
+
+@staff_page
+def channel_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_editor(user)
+    owners = queries.owners_for(user=user)
+    form = ChannelForm(request.POST or None, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        fields, translations = form.fields_and_translations()
+        try:
+            guide = actions.channel_create(
+                actor=user,
+                owner=form.cleaned_data["owner"],
+                country_code=form.cleaned_data["country"].code,
+                slug=form.cleaned_data["slug"],
+                fields=fields,
+                translations=translations,
+            )
+            if form.cleaned_data["documents"]:
+                actions.channel_set_documents(
+                    actor=user, channel=guide, documents=form.cleaned_data["documents"]
+                )
+        except ValidationError as exc:
+            # The action's transaction rolled back; keep everything typed on the form.
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Channel saved as a draft."))
+            return redirect("pathways_staff:channel_edit", channel_id=guide.pk)
+    return render(request, "pathways/channel_form.html", {"form": form, "channel": None})
+
+
+@staff_page
+def channel_edit(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = queries.channel_get_for_edit(user=user, channel_id=channel_id)
+    form = ChannelForm(
+        request.POST or None,
+        owners=[],
+        editing=True,
+        initial=channel_initial(guide),
+    )
+    if request.method == "POST" and form.is_valid():
+        fields, translations = form.fields_and_translations()
+        try:
+            _save_channel(user, guide, fields, translations, form.cleaned_data["documents"])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("pathways_staff:channel_edit", channel_id=guide.pk)
+    return render(
+        request,
+        "pathways/channel_form.html",
+        {
+            "form": form,
+            "channel": guide,
+            "publish_form": PublishForm(),
+            "may_publish": queries.user_may_publish(user=user, owner=guide.owner),
+            "stale": queries.is_stale(guide),
+            "versions": list(guide.versions.all()[:10]),
+        },
+    )
+
+
+def _save_channel(
+    user: User,
+    guide: Channel,
+    fields: dict[str, Any],
+    translations: dict[str, dict[str, Any]],
+    documents: list[actions.DocumentLink],
+) -> None:
+    # One transaction: the texts and the document list are saved together or not at all.
+    with transaction.atomic():
+        actions.channel_update(actor=user, channel=guide, fields=fields, translations=translations)
+        actions.channel_set_documents(actor=user, channel=guide, documents=documents)
+
+
+@staff_page
+@require_POST
+def guide_publish(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.guide_publish(
+                actor=user, guide=guide, change_note=form.cleaned_data["change_note"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Published. Readers see this version now."))
+    else:
+        messages.error(request, _("Say what changed, for readers."))
+    return _after(guide)
+
+
+@staff_page
+@require_POST
+def guide_archive(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    actions.guide_archive(actor=user, guide=guide)
+    messages.success(request, _("Archived: it is no longer on the public pages."))
+    return _after(guide)
+
+
+@staff_page
+@require_POST
+def guide_verify(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    actions.guide_mark_verified(actor=user, guide=guide)
+    messages.success(request, _("Marked as verified today."))
+    return _after(guide)
+
+
+@staff_page
+def explainer_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    _require_editor(user)
+    form = ExplainerForm(request.POST or None, owners=queries.owners_for(user=user))
+    if request.method == "POST" and form.is_valid():
+        fields, translations = form.fields_and_translations()
+        try:
+            guide = actions.explainer_create(
+                actor=user,
+                owner=form.cleaned_data["owner"],
+                country_code=form.cleaned_data["country"].code,
+                fields=fields,
+                translations=translations,
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Explainer saved as a draft."))
+            return redirect("pathways_staff:explainer_edit", explainer_id=guide.pk)
+    return render(request, "pathways/explainer_form.html", {"form": form, "guide": None})
+
+
+@staff_page
+def explainer_edit(request: HttpRequest, explainer_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = queries.explainer_get_for_edit(user=user, explainer_id=explainer_id)
+    form = ExplainerForm(
+        request.POST or None, owners=[], editing=True, initial=explainer_initial(guide)
+    )
+    if request.method == "POST" and form.is_valid():
+        fields, translations = form.fields_and_translations()
+        try:
+            actions.explainer_update(
+                actor=user, explainer=guide, fields=fields, translations=translations
+            )
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("pathways_staff:explainer_edit", explainer_id=guide.pk)
+    return render(
+        request,
+        "pathways/explainer_form.html",
+        {
+            "form": form,
+            "guide": guide,
+            "kind": "explainer",
+            "publish_form": PublishForm(),
+            "may_publish": queries.user_may_publish(user=user, owner=guide.owner),
+            "stale": queries.is_stale(guide),
+            "versions": list(guide.versions.all()[:10]),
+        },
+    )
