@@ -32,7 +32,7 @@ def run(cmd: list[str], env: dict[str, str]) -> None:
 
 
 def pages(base: str) -> dict[str, str]:
-    """The pages to load: name -> path. Later issues add theirs when they exist."""
+    """The pages to load: name -> path, found on the demo data."""
     found: dict[str, str] = {
         "home": "/",
         "search": "/search/?q=vacunacion&country=PA",
@@ -41,18 +41,15 @@ def pages(base: str) -> dict[str, str]:
     match = re.search(r'href="(/services/[0-9a-f-]+/)"', html)
     if match:
         found["service"] = match.group(1)
-    optional = {
-        "campaign": "/c/",
-        "guide": "/guides/",
-        "checklist-result": "/guides/checklist/",
-    }
-    for name, path in optional.items():
-        try:
-            with urllib.request.urlopen(base + path) as response:
-                if response.status == 200:
-                    found[name] = path
-        except OSError:
-            continue
+    found["campaign"] = "/c/echale-ganas/"
+    html = urllib.request.urlopen(base + "/guides/MX/").read().decode()
+    match = re.search(r'href="(/guides/MX/[a-z0-9-]+/)"', html)
+    if match:
+        found["guide"] = match.group(1)
+    found["checklist-result"] = (
+        "/guides/checklist/?nationality=GT&current_country=GT&destination=MX&purpose=work"
+        "&age_group=18_24&documents_held=passport&documents_done=1"
+    )
     return found
 
 
