@@ -55,6 +55,15 @@ def _reference_data_survives_flush(
             _ensure_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in Senda's default language (Spanish), whatever ran before it."""
+    from django.utils import translation
+
+    with translation.override("es"):
+        yield
+
+
 @pytest.fixture
 def org_a(db: None) -> Organisation:
     return OrganisationFactory.create(name="Organisation A", slug="org-a")

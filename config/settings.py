@@ -216,6 +216,10 @@ LOGGING = {
 # Senda's own settings.
 SENDA_STALE_SERVICE_DAYS = int(os.environ.get("SENDA_STALE_SERVICE_DAYS", "180"))
 SENDA_PAGE_SIZE = 20
+SENDA_STALE_GUIDE_DAYS = int(os.environ.get("SENDA_STALE_GUIDE_DAYS", "90"))
+SENDA_INQUIRY_ESCALATION_HOURS = int(os.environ.get("SENDA_INQUIRY_ESCALATION_HOURS", "48"))
+# Behind a reverse proxy: the request header that carries the client's address.
+SENDA_INQUIRY_CLIENT_IP_HEADER = os.environ.get("SENDA_INQUIRY_CLIENT_IP_HEADER", "")
 
 if env_bool("SENDA_TESTING"):
     # Tests create many users; a fast hasher keeps the suite quick. Never in production.

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.utils import translation
 
 from senda.campaigns.look import colour_errors, contrast_with_white, logo_content_type, logo_errors
 
@@ -11,6 +14,13 @@ from senda.campaigns.look import colour_errors, contrast_with_white, logo_conten
 )
 def test_contrast_with_white_matches_wcag(colour: str, ratio: float) -> None:
     assert contrast_with_white(colour) == pytest.approx(ratio, abs=0.01)
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Iterator[None]:
+    """The messages are checked in English (the msgids); Spanish is checked by the catalogue."""
+    with translation.override("en"):
+        yield
 
 
 def test_colour_errors_refuse_bad_shapes_and_low_contrast() -> None:
