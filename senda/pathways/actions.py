@@ -495,6 +495,21 @@ def document_set_source(
 
 
 @transaction.atomic
+def document_remove_source(*, actor: User, document: Document, country_code: str) -> None:
+    """Forget where nationals of a country obtain ``document`` (nothing to do if unrecorded)."""
+    _require_any_editor(actor)
+    country = _country(country_code)
+    deleted, _rows = DocumentSource.objects.filter(document=document, country=country).delete()
+    if deleted:
+        audit(
+            actor=actor,
+            action="pathways.document_remove_source",
+            obj=document,
+            details={"country": country.code},
+        )
+
+
+@transaction.atomic
 def channel_set_where_to_apply(
     *,
     actor: User,

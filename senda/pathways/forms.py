@@ -14,7 +14,7 @@ from senda.core.errors import ValidationError
 from senda.geo.models import Country
 from senda.pathways.actions import DocumentLink
 from senda.pathways.eligibility import validation_errors
-from senda.pathways.models import Channel, Explainer
+from senda.pathways.models import Channel, Document, Explainer
 
 # Channel texts shown in two columns (Spanish, English); ``steps`` is one step per line.
 CHANNEL_TEXTS = (
@@ -237,3 +237,179 @@ def explainer_initial(explainer: Explainer) -> dict[str, Any]:
         initial[f"{name}_es"] = getattr(explainer, name)
         initial[f"{name}_en"] = english.get(name, "")
     return initial
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents and where to obtain them
+
+
+def _language_label(label: Any, language: str) -> str:
+    return f"{label} ({'español' if language == 'es' else 'English'})"
+
+
+DOCUMENT_TEXTS = (
+    ("name", gettext_lazy("Name"), False),
+    ("description", gettext_lazy("What it is"), True),
+)
+SOURCE_TEXTS = (
+    ("where", gettext_lazy("Where to obtain it"), True),
+    ("usual_cost", gettext_lazy("Usual cost"), False),
+    ("usual_time", gettext_lazy("Usual time"), False),
+)
+
+
+class DocumentForm(forms.Form):
+    slug = forms.SlugField(label=gettext_lazy("Short name"), max_length=80)
+    is_identity = forms.BooleanField(
+        label=gettext_lazy("Identity document (offered in the checklist)"), required=False
+    )
+    is_example = forms.BooleanField(label=gettext_lazy("Example content"), required=False)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label, long_text in DOCUMENT_TEXTS:
+            for language in ("es", "en"):
+                widget = forms.Textarea(attrs={"rows": 3}) if long_text else forms.TextInput()
+                self.fields[f"{name}_{language}"] = forms.CharField(
+                    label=_language_label(label, language),
+                    widget=widget,
+                    max_length=200 if name == "name" else None,
+                    required=language == "es" and name == "name",
+                )
+        if editing:
+            del self.fields["slug"]
+
+    def text_pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"{name}_es"], self[f"{name}_en"]) for name, _label, _long in DOCUMENT_TEXTS]
+
+    def action_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name_es"],
+            "description": data["description_es"],
+            "is_identity": data["is_identity"],
+            "is_example": data["is_example"],
+            "translations": {
+                "en": {"name": data["name_en"], "description": data["description_en"]}
+            },
+        }
+
+    def apply_errors(self, error: ValidationError) -> None:
+        for name, messages in error.errors.items():
+            target = name if name in self.fields else None
+            if name in {text for text, _label, _long in DOCUMENT_TEXTS}:
+                target = f"{name}_es"
+            for message in messages:
+                self.add_error(target, message)
+
+
+def document_initial(document: Document) -> dict[str, Any]:
+    english = (document.translations or {}).get("en", {})
+    return {
+        "is_identity": document.is_identity,
+        "is_example": document.is_example,
+        "name_es": document.name,
+        "name_en": english.get("name", ""),
+        "description_es": document.description,
+        "description_en": english.get("description", ""),
+    }
+
+
+class SourceForm(forms.Form):
+    """One issuing country's row; a row without a country is a spare row and is ignored."""
+
+    country = forms.ModelChoiceField(
+        label=gettext_lazy("Issuing country"),
+        queryset=Country.objects.order_by("name"),
+        required=False,
+    )
+    source_url = forms.URLField(
+        label=gettext_lazy("Official source (web address)"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+    )
+    remove = forms.BooleanField(label=gettext_lazy("Remove this row"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label, long_text in SOURCE_TEXTS:
+            for language in ("es", "en"):
+                widget = forms.Textarea(attrs={"rows": 2}) if long_text else forms.TextInput()
+                self.fields[f"{name}_{language}"] = forms.CharField(
+                    label=_language_label(label, language),
+                    widget=widget,
+                    max_length=None if long_text else 200,
+                    required=False,
+                )
+
+    def text_pairs(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"{name}_es"], self[f"{name}_en"]) for name, _label, _long in SOURCE_TEXTS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = any(
+            data.get(f"{name}_{lang}") for name, _l, _t in SOURCE_TEXTS for lang in ("es", "en")
+        )
+        if data.get("country") is None:
+            if (typed or data.get("source_url")) and not data.get("remove"):
+                self.add_error("country", _("Choose the country that issues it."))
+        elif not data.get("remove") and not data.get("where_es"):
+            self.add_error("where_es", _("Say where to obtain it."))
+        return data
+
+    @property
+    def is_spare(self) -> bool:
+        return self.cleaned_data.get("country") is None
+
+    def action_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "country_code": data["country"].code,
+            "where": data["where_es"],
+            "usual_cost": data["usual_cost_es"],
+            "usual_time": data["usual_time_es"],
+            "source_url": data["source_url"],
+            "translations": {
+                "en": {name: data[f"{name}_en"] for name, _label, _long in SOURCE_TEXTS}
+            },
+        }
+
+    def apply_errors(self, error: ValidationError) -> None:
+        for name, messages in error.errors.items():
+            target = name if name in self.fields else None
+            if name in {text for text, _label, _long in SOURCE_TEXTS}:
+                target = f"{name}_es"
+            for message in messages:
+                self.add_error(target, message)
+
+
+SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=60, validate_max=True)
+
+
+def source_initial(document: Document) -> list[dict[str, Any]]:
+    rows = []
+    for source in document.sources.all():
+        english = (source.translations or {}).get("en", {})
+        row: dict[str, Any] = {"country": source.country_id, "source_url": source.source_url}
+        for name, _label, _long in SOURCE_TEXTS:
+            row[f"{name}_es"] = getattr(source, name)
+            row[f"{name}_en"] = english.get(name, "")
+        rows.append(row)
+    return rows
+
+
+class WhereToApplyForm(forms.Form):
+    services = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+    locations = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, choices: list[tuple[Any, list[Any]]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services = self.fields["services"]
+        locations = self.fields["locations"]
+        assert isinstance(services, forms.MultipleChoiceField)
+        assert isinstance(locations, forms.MultipleChoiceField)
+        services.choices = [(str(service.pk), str(service)) for service, _places in choices]
+        locations.choices = [
+            (str(place.pk), str(place)) for _service, places in choices for place in places
+        ]

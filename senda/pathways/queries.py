@@ -14,7 +14,9 @@ from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Capability
 from senda.core.errors import NotFoundError
 from senda.core.queries import get_or_not_found
-from senda.directory.queries import is_network_editor
+from senda.directory.models import Location, Service, ServiceAtLocation
+from senda.directory.queries import is_network_editor, services_public
+from senda.directory.search import ServiceFilters, filter_services
 from senda.geo.models import Country
 from senda.pathways.models import (
     Channel,
@@ -168,7 +170,10 @@ def channel_get_public(*, country_code: str, slug: str) -> Channel:
     queryset = channels_public(country_code=country_code).prefetch_related(
         _documents_prefetch(),
         "where_to_apply_services",
-        "where_to_apply_locations",
+        Prefetch(
+            "where_to_apply_locations",
+            queryset=Location.objects.select_related("admin_area").order_by("name"),
+        ),
         Prefetch("versions", queryset=GuideVersion.objects.order_by("-number")),
     )
     channel = queryset.filter(slug=slug).first()
@@ -208,3 +213,40 @@ def channels_for_checklist(*, destination: str, nationality: str) -> list[Channe
 def identity_documents() -> QuerySet[Document]:
     """The documents the checklist asks whether the person already has."""
     return Document.objects.filter(is_identity=True).order_by("name")
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: documents and where to apply
+
+
+def document_get_for_edit(*, user: User, document_id: uuid.UUID | str) -> Document:
+    """A document type with its sources, for a user who may edit guides."""
+    if not user_may_edit_guides(user=user):
+        raise NotFoundError(str(document_id))
+    return get_or_not_found(
+        Document.objects.prefetch_related(
+            Prefetch("sources", queryset=DocumentSource.objects.order_by("country_id"))
+        ),
+        document_id,
+    )
+
+
+def where_to_apply_choices(*, channel: Channel) -> list[tuple[Service, list[Location]]]:
+    """Published migration services in the channel's country, each with its places there."""
+    services = list(
+        filter_services(
+            services_public(),
+            ServiceFilters(category_codes=("migration",), country_code=channel.country_id),
+        ).order_by("name")
+    )
+    places: dict[Any, list[Location]] = {service.pk: [] for service in services}
+    links = (
+        ServiceAtLocation.objects.filter(
+            service_id__in=list(places), location__country_id=channel.country_id
+        )
+        .select_related("location__admin_area")
+        .order_by("location__name")
+    )
+    for link in links:
+        places[link.service_id].append(link.location)
+    return [(service, places[service.pk]) for service in services]

@@ -9,6 +9,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("stale/", views.staff_stale, name="stale"),
     path("channels/new/", views.channel_create, name="channel_create"),
     path("channels/<uuid:channel_id>/", views.channel_edit, name="channel_edit"),
+    path("channels/<uuid:channel_id>/where/", views.channel_where, name="channel_where"),
+    path("documents/", views.document_list, name="document_list"),
+    path("documents/new/", views.document_create, name="document_create"),
+    path("documents/<uuid:document_id>/", views.document_edit, name="document_edit"),
     path("explainers/new/", views.explainer_create, name="explainer_create"),
     path("explainers/<uuid:explainer_id>/", views.explainer_edit, name="explainer_edit"),
     path(

@@ -34,12 +34,17 @@ from senda.geo.queries import area_get
 from senda.pathways import actions, checklist, queries
 from senda.pathways.forms import (
     ChannelForm,
+    DocumentForm,
     ExplainerForm,
     PublishForm,
+    SourceFormSet,
+    WhereToApplyForm,
     channel_initial,
+    document_initial,
     explainer_initial,
+    source_initial,
 )
-from senda.pathways.models import Channel, GuideContent
+from senda.pathways.models import Channel, Document, GuideContent
 
 View = Callable[..., HttpResponse]
 INFO_POINT_CATEGORY = "migration"
@@ -475,4 +480,147 @@ def explainer_edit(request: HttpRequest, explainer_id: uuid.UUID) -> HttpRespons
             "stale": queries.is_stale(guide),
             "versions": list(guide.versions.all()[:10]),
         },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: documents and where they are obtained
+
+
+@staff_page
+def document_list(request: HttpRequest) -> HttpResponse:
+    _require_editor(_user(request))
+    documents = queries.documents_all().prefetch_related("sources")
+    return render(request, "pathways/document_list.html", {"documents": documents})
+
+
+@staff_page
+def document_create(request: HttpRequest) -> HttpResponse:
+    return _document_page(request, None)
+
+
+@staff_page
+def document_edit(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
+    document = queries.document_get_for_edit(user=_user(request), document_id=document_id)
+    return _document_page(request, document)
+
+
+class _RowError(Exception):
+    """A source row was refused: roll back the whole save and show the form again."""
+
+
+def _document_page(request: HttpRequest, document: Document | None) -> HttpResponse:
+    user = _user(request)
+    _require_editor(user)
+    data = request.POST if request.method == "POST" else None
+    form = DocumentForm(
+        data,
+        editing=document is not None,
+        initial=document_initial(document) if document else None,
+    )
+    rows = SourceFormSet(
+        data, prefix="sources", initial=source_initial(document) if document else None
+    )
+    valid = data is not None and all([form.is_valid(), rows.is_valid()])
+    if valid and _no_duplicates(rows):
+        try:
+            saved = _save_document(user, document, form, rows)
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        except _RowError:
+            pass
+        else:
+            messages.success(request, _("Document saved."))
+            return redirect("pathways_staff:document_edit", document_id=saved.pk)
+    return render(
+        request, "pathways/document_form.html", {"form": form, "rows": rows, "document": document}
+    )
+
+
+def _no_duplicates(rows: Any) -> bool:
+    seen: set[str] = set()
+    ok = True
+    for row in rows:
+        country = row.cleaned_data.get("country")
+        if country is None or row.cleaned_data.get("remove"):
+            continue
+        if country.code in seen:
+            row.add_error("country", _("This country has another row already."))
+            ok = False
+        seen.add(country.code)
+    return ok
+
+
+def _save_document(
+    user: User, document: Document | None, form: DocumentForm, rows: Any
+) -> Document:
+    # One transaction: the document and every source row are saved together or not at all.
+    with transaction.atomic():
+        slug = document.slug if document else form.cleaned_data["slug"]
+        if document is None and queries.documents_all().filter(slug=slug).exists():
+            raise ValidationError({"slug": [_("Another document has this short name.")]})
+        saved = actions.document_save(actor=user, slug=slug, **form.action_kwargs())
+        kept: set[str] = set()
+        for row in rows:
+            if row.is_spare or row.cleaned_data.get("remove"):
+                continue
+            try:
+                actions.document_set_source(actor=user, document=saved, **row.action_kwargs())
+            except ValidationError as exc:
+                row.apply_errors(exc)
+                raise _RowError from exc
+            kept.add(row.cleaned_data["country"].code)
+        for country_code in saved.sources.values_list("country_id", flat=True):
+            if country_code not in kept:
+                actions.document_remove_source(
+                    actor=user, document=saved, country_code=country_code
+                )
+    return saved
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: where to apply for a channel
+
+
+@staff_page
+def channel_where(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = queries.channel_get_for_edit(user=user, channel_id=channel_id)
+    choices = queries.where_to_apply_choices(channel=guide)
+    current = {
+        "services": [str(pk) for pk in guide.where_to_apply_services.values_list("pk", flat=True)],
+        "locations": [
+            str(pk) for pk in guide.where_to_apply_locations.values_list("pk", flat=True)
+        ],
+    }
+    data = request.POST if request.method == "POST" else None
+    form = WhereToApplyForm(data, choices=choices, initial=current)
+    if data is not None and form.is_valid():
+        try:
+            actions.channel_set_where_to_apply(
+                actor=user,
+                channel=guide,
+                service_ids=form.cleaned_data["services"],
+                location_ids=form.cleaned_data["locations"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("pathways_staff:channel_where", channel_id=guide.pk)
+    chosen_services = set(form["services"].value() or [])
+    chosen_locations = set(form["locations"].value() or [])
+    rows = [
+        (
+            service,
+            str(service.pk) in chosen_services,
+            [(place, str(place.pk) in chosen_locations) for place in places],
+        )
+        for service, places in choices
+    ]
+    return render(
+        request,
+        "pathways/channel_where.html",
+        {"channel": guide, "form": form, "rows": rows},
     )

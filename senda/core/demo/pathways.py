@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from senda.core.demo.world import DemoWorld, Text
+from senda.directory.models import ServiceAtLocation
+from senda.directory.queries import services_public
+from senda.directory.search import ServiceFilters, filter_services
 from senda.pathways import actions
 from senda.pathways.models import Channel, Document, Explainer
 
@@ -722,6 +725,7 @@ def load(world: DemoWorld) -> None:
             channel=channel,
             documents=[actions.DocumentLink(slug=slug) for slug in channel_spec.documents],
         )
+        _link_information_points(editor, channel)
         actions.guide_mark_verified(
             actor=editor,
             guide=channel,
@@ -752,6 +756,31 @@ def load(world: DemoWorld) -> None:
             actor=editor, guide=explainer, change_note="Primera versión (contenido de ejemplo)."
         )
     world.loaded.append(summary())
+
+
+def _link_information_points(editor: Any, channel: Channel) -> None:
+    """Where to apply: the demo directory's information points in the destination country."""
+    points = list(
+        filter_services(
+            services_public(),
+            ServiceFilters(
+                category_codes=("migration.information",), country_code=channel.country_id
+            ),
+        ).values_list("pk", flat=True)
+    )
+    if not points:
+        return
+    places = sorted(
+        set(
+            ServiceAtLocation.objects.filter(
+                service_id__in=points, location__country_id=channel.country_id
+            ).values_list("location_id", flat=True)
+        ),
+        key=str,
+    )
+    actions.channel_set_where_to_apply(
+        actor=editor, channel=channel, service_ids=points, location_ids=places
+    )
 
 
 def summary() -> str:

@@ -62,3 +62,22 @@ def test_demo_pages_and_checklist_result(demo_world: demo.DemoWorld, client: Cli
     )
     assert result.status_code == 200
     assert result.context["result"].fitting[0].channel.slug == "visitante-trabajador-fronterizo"
+
+
+def test_demo_channels_link_the_information_points_of_their_country(
+    demo_world: demo.DemoWorld, client: Client
+) -> None:
+    linked = [c for c in Channel.objects.all() if c.where_to_apply_services.exists()]
+    assert linked
+    for channel in linked:
+        for service in channel.where_to_apply_services.all():
+            assert service.service_at_locations.filter(
+                location__country_id=channel.country_id
+            ).exists()
+        for place in channel.where_to_apply_locations.all():
+            assert place.country_id == channel.country_id
+    channel = linked[0]
+    page = client.get(f"/en/guides/{channel.country_id}/{channel.slug}/")
+    first = channel.where_to_apply_services.first()
+    assert first is not None
+    assert f"/en/services/{first.pk}/" in page.content.decode()
