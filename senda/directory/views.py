@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from senda.accounts.models import User
-from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.views import staff_page_with
 from senda.directory import actions, queries
 from senda.directory.forms import (
     WEEKDAY_NAMES,
@@ -55,20 +54,7 @@ HISTORY_LABELS = {
 }
 
 
-def staff_page(view: View) -> View:
-    """Log-in required; a domain "not found" is a 404, a refusal a 403 page that says why."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except PermissionDeniedError as exc:
-            return render(request, "directory/forbidden.html", {"message": str(exc)}, status=403)
-
-    return wrapper
+staff_page = staff_page_with("directory/forbidden.html")
 
 
 def _user(request: HttpRequest) -> User:

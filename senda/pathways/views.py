@@ -14,7 +14,6 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from senda.accounts.models import User
 from senda.campaigns.actions import placement_record_event
 from senda.campaigns.attribution import placement_code
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from senda.core.views import staff_page_with
 from senda.directory.nearby import services_near
 from senda.directory.search import ServiceFilters, search_services
 from senda.geo.models import Country
@@ -239,20 +239,7 @@ def opportunities(request: HttpRequest) -> HttpResponse:
 # Staff
 
 
-def staff_page(view: View) -> View:
-    """Log-in required; a domain "not found" is a 404, a refusal a 403 that says why."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except PermissionDeniedError as exc:
-            return render(request, "pathways/forbidden.html", {"message": str(exc)}, status=403)
-
-    return wrapper
+staff_page = staff_page_with("pathways/forbidden.html")
 
 
 def _user(request: HttpRequest) -> User:
