@@ -25,6 +25,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import Operation
 
 from senda.accounts.api import router as accounts_router
+from senda.casework.api import router as casework_router
 from senda.core.api_auth import API_AUTH
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.directory.api import router as directory_router
@@ -94,6 +95,7 @@ def _in_callers_language(run: Callable[..., HttpResponse]) -> Callable[..., Http
 api.add_decorator(_in_callers_language, mode="view")
 api.add_router("", directory_router)
 api.add_router("", accounts_router)
+api.add_router("", casework_router)
 
 
 def error_response(

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "senda.pathways",
     "senda.campaigns",
     "senda.inquiries",
+    "senda.casework",
     "senda.portal",
 ]
 

@@ -20,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("staff/guides/", include("senda.pathways.staff_urls")),
     path("staff/campaigns/", include("senda.campaigns.staff_urls")),
     path("staff/inquiries/", include("senda.inquiries.staff_urls")),
+    path("staff/audit/", include("senda.core.audit_urls")),
+    path("staff/field/", include("senda.casework.urls")),
     path("guides/", include("senda.pathways.urls")),
     path("c/", include("senda.campaigns.urls")),
     path("ask/", include("senda.inquiries.urls")),

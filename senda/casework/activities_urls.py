@@ -1,0 +1,7 @@
+"""Staff pages of field work: activities."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []

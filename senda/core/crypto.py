@@ -1,0 +1,187 @@
+"""Encryption of personal fields at rest, and keyed hashes that keep them searchable.
+
+Keys come from the environment, never from the database:
+
+- ``SENDA_FIELD_KEYS``: comma-separated Fernet keys (AES-128-CBC + HMAC-SHA256). The first
+  encrypts; every key decrypts, so a new key can be put first while old rows are still being
+  re-encrypted (``manage.py rotate_keys``): rotation needs no downtime.
+- ``SENDA_SEARCH_KEYS``: comma-separated secrets for the keyed hashes (HMAC-SHA256) of
+  normalised names and phone numbers. The first computes new hashes; lookups try every key, so
+  the same rotation applies.
+
+In development and tests (``SENDA_DEBUG`` or ``SENDA_TESTING``) keys are derived from the
+``SECRET_KEY`` when none are set; in production missing keys are a configuration error.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from senda.core.text import fold
+
+FIELD_KEYS_VARIABLE = "SENDA_FIELD_KEYS"
+SEARCH_KEYS_VARIABLE = "SENDA_SEARCH_KEYS"
+
+
+class DecryptionError(Exception):
+    """A stored value that no configured key can decrypt (a key was removed too early)."""
+
+
+def _configured(name: str) -> list[str]:
+    value = getattr(settings, name, None) or os.environ.get(name, "")
+    if isinstance(value, list | tuple):
+        return [str(item).strip() for item in value if str(item).strip()]
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+def _development_key(purpose: str) -> bytes:
+    if not (settings.DEBUG or os.environ.get("SENDA_TESTING")):
+        raise ImproperlyConfigured(
+            f"{FIELD_KEYS_VARIABLE} and {SEARCH_KEYS_VARIABLE} must be set in production: "
+            "see the README (Configuration)."
+        )
+    return hashlib.sha256(f"{purpose}:{settings.SECRET_KEY}".encode()).digest()
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> MultiFernet:
+    keys = _configured(FIELD_KEYS_VARIABLE)
+    if not keys:
+        keys = [base64.urlsafe_b64encode(_development_key("fields")).decode()]
+    try:
+        return MultiFernet([Fernet(key.encode()) for key in keys])
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{FIELD_KEYS_VARIABLE} holds a key that is not a Fernet key "
+            "(32 url-safe base64-encoded bytes; `manage.py generate_keys` makes them)."
+        ) from exc
+
+
+@lru_cache(maxsize=1)
+def _search_keys() -> tuple[bytes, ...]:
+    keys = [key.encode() for key in _configured(SEARCH_KEYS_VARIABLE)]
+    if not keys:
+        keys = [_development_key("search")]
+    return tuple(keys)
+
+
+def reset_key_cache() -> None:
+    """Forget the keys read so far (tests and ``rotate_keys`` change them)."""
+    _fernet.cache_clear()
+    _search_keys.cache_clear()
+
+
+def new_field_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def new_search_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def encrypt_text(value: str) -> str:
+    """The ciphertext of ``value`` (a new random IV each time); empty stays empty."""
+    if not value:
+        return ""
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt_text(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError("no configured key decrypts this value") from exc
+
+
+def reencrypt_text(token: str) -> str:
+    """``token`` encrypted again under the current first key (for key rotation)."""
+    if not token:
+        return ""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise DecryptionError("no configured key decrypts this value") from exc
+
+
+def encrypted_under_current_key(token: str) -> bool:
+    if not token:
+        return True
+    current = Fernet(_configured_first_field_key())
+    try:
+        current.decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def _configured_first_field_key() -> bytes:
+    keys = _configured(FIELD_KEYS_VARIABLE)
+    if keys:
+        return keys[0].encode()
+    return base64.urlsafe_b64encode(_development_key("fields"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyed hashes of normalised values: equal inputs give equal hashes, and without the key a hash
+# says nothing (a plain hash of a phone number can be reversed by trying every number).
+
+
+def normalise_name(value: str) -> str:
+    """Lower case, no accents, single spaces: "  José  Pérez" -> "jose perez"."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in fold(value)).split())
+
+
+def normalise_phone(value: str) -> str:
+    """The last eight digits: local and international spellings of one number match
+    ("+507 6123-4567", "61234567"); eight digits is the shortest mobile number in the region."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[-8:] if len(digits) >= 7 else ""
+
+
+def sounds_like(word: str) -> str:
+    """A rough Spanish phonetic key, so that spelling variants of a name meet:
+    Yésica/Jessica/Yessica, Wilmer/Guilmer, Katherine/Catherin, Rocío/Rosío."""
+    text = normalise_name(word).replace(" ", "")
+    for before, after in (
+        ("w", "gu"),
+        ("ch", "x"),
+        ("ll", "y"),
+        ("qu", "k"),
+        ("gu", "g"),
+        ("ph", "f"),
+        ("th", "t"),
+        ("sh", "x"),
+        ("ce", "se"),
+        ("ci", "si"),
+        ("ge", "je"),
+        ("gi", "ji"),
+    ):
+        text = text.replace(before, after)
+    text = text.translate(str.maketrans("vzcqi", "bskky"))
+    text = text.replace("h", "").replace("j", "y")
+    collapsed: list[str] = []
+    for ch in text:
+        if not collapsed or collapsed[-1] != ch:
+            collapsed.append(ch)
+    return "".join(collapsed)
+
+
+def keyed_hash(kind: str, normalised: str, *, key: bytes | None = None) -> str:
+    """HMAC-SHA256 of ``kind:normalised`` under the current search key (hex, 64 chars)."""
+    secret = key if key is not None else _search_keys()[0]
+    return hmac.new(secret, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
+def keyed_hashes(kind: str, normalised: str) -> list[str]:
+    """The hash under every configured search key: what a lookup matches during rotation."""
+    return [keyed_hash(kind, normalised, key=key) for key in _search_keys()]
