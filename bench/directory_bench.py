@@ -15,97 +15,39 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+# Run as a script: the repository root is what `bench.` and `senda.` are imported from.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (
+    database_label,
+    database_megabytes,
+    percentile,
+    postgres_cluster,
+    run_child,
+    sqlite_file,
+    timed,
+)
+
 PG_PORT = 55510
 TARGET_P95_MS = 25.0
 TARGET_RATIO = 2.0
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 # ---------------------------------------------------------------------------------------------
 # The parent: one child process per database, and the PostgreSQL cluster.
 
 
-@contextmanager
-def postgres_cluster() -> Iterator[str]:
-    """A throwaway PostgreSQL 15 cluster on 127.0.0.1:55510; yields its DATABASE_URL."""
-    directory = Path(tempfile.mkdtemp(prefix="senda-bench-pg."))
-    shutil.chown(directory, "postgres")
-    data = directory / "data"
-
-    def as_postgres(*command: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *command], check=True, stdout=subprocess.DEVNULL
-        )
-
-    try:
-        as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-            "-E", "UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {PG_PORT} -k {directory}"
-            # Durability is irrelevant to a read benchmark and slows the bulk load.
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c shared_buffers=1GB -c max_wal_size=4GB"
-        )
-        as_postgres(
-            str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w",
-            "-o", options, "start",
-        )  # fmt: skip
-        as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(PG_PORT), "senda_bench")
-        yield f"postgres://postgres@127.0.0.1:{PG_PORT}/senda_bench"
-    finally:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data),
-             "-m", "fast", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-        )  # fmt: skip
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def run_child(database: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
-        "SENDA_DEBUG": "",
-    }
-    command = [
-        sys.executable, __file__, "--child", database, "--services", str(args.services),
-        "--queries", str(args.queries), "--warmup", str(args.warmup), "--seed", str(args.seed),
+def child_arguments(database: str, args: argparse.Namespace) -> list[str]:
+    return [
+        "--child", database, "--services", str(args.services), "--queries", str(args.queries),
+        "--warmup", str(args.warmup), "--seed", str(args.seed),
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert process.stdout is not None
-    result: dict[str, Any] = {}
-    for line in process.stdout:
-        if line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT ") :])
-        else:
-            print(line, end="", flush=True)
-    if process.wait() != 0:
-        raise SystemExit(f"the {database} run failed")
-    return result
 
 
 def main_parent(args: argparse.Namespace) -> None:
@@ -119,15 +61,11 @@ def main_parent(args: argparse.Namespace) -> None:
     results = []
     for database in databases:
         if database == "sqlite":
-            directory = Path(tempfile.mkdtemp(prefix="senda-bench-sqlite."))
-            try:
-                url = f"sqlite:///{directory / 'bench.sqlite3'}"
-                results.append(run_child("sqlite", url, args))
-            finally:
-                shutil.rmtree(directory, ignore_errors=True)
+            with sqlite_file() as url:
+                results.append(run_child(__file__, url, child_arguments("sqlite", args)))
         else:
-            with postgres_cluster() as url:
-                results.append(run_child("postgres", url, args))
+            with postgres_cluster(PG_PORT) as url:
+                results.append(run_child(__file__, url, child_arguments("postgres", args)))
     print()
     print(
         f"{'Summary (ms)':<34} {'database':<10} {'p50':>6} {'p95':>6} {'floor p50':>10}"
@@ -151,12 +89,6 @@ def main_parent(args: argparse.Namespace) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # The child: one database.
-
-
-def timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = function()
-    return (time.perf_counter() - started) * 1000, result
 
 
 def ask_questions(
@@ -267,21 +199,7 @@ def ask_questions(
     return figures
 
 
-def database_megabytes() -> float:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(
-                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
-            )
-        else:
-            cursor.execute("SELECT pg_database_size(current_database())")
-        return float(cursor.fetchone()[0]) / 1e6
-
-
 def main_child(args: argparse.Namespace) -> None:
-    sys.path.insert(0, str(ROOT))
     import random
 
     import django
@@ -295,15 +213,7 @@ def main_child(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
     migrate_seconds = time.perf_counter() - started
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        label = f"SQLite {sqlite3.sqlite_version}"
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            label = f"PostgreSQL {cursor.fetchone()[0]}"
-    print(f"\n== {label}", flush=True)
+    print(f"\n== {database_label()}", flush=True)
     report = directory_data.generate_and_load(
         services=args.services, locations=args.services * 3 // 2, seed=args.seed
     )
