@@ -527,6 +527,8 @@ class FollowUpRule(TranslatableModel):
     )
     days_after = models.PositiveSmallIntegerField(_("days after"))
     title = models.CharField(_("task"), max_length=200)
+    # The task means contacting the person: never created for someone who did not agree.
+    requires_contact = models.BooleanField(_("means contacting the person"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
