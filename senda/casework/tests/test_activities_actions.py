@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Iterable
 
 import pytest
 from django.utils import timezone
@@ -182,23 +183,12 @@ def test_list_filters_and_totals(
     outreach_record(actor=users_b[Role.HEALTH_PROMOTER], organisation=org_b, data=outreach())
     viewer = users_a[Role.VIEWER]
     everything = list(outreach_list(user=viewer, filters=OutreachFilters()))
-    assert [a.people_reached for a in everything] == [17, 7]
-    assert [
-        a.people_reached
-        for a in outreach_list(user=viewer, filters=OutreachFilters(team_id=team.pk))
-    ] == [17]
-    assert [
-        a.people_reached for a in outreach_list(user=viewer, filters=OutreachFilters(area="PA13"))
-    ] == [7]
-    assert [
-        a.people_reached
-        for a in outreach_list(
-            user=viewer,
-            filters=OutreachFilters(
-                place_type="supermarket", date_to=today - datetime.timedelta(days=1)
-            ),
-        )
-    ] == [7]
+    assert reached(everything) == [17, 7]
+    assert reached(outreach_list(user=viewer, filters=OutreachFilters(team_id=team.pk))) == [17]
+    assert reached(outreach_list(user=viewer, filters=OutreachFilters(area="PA13"))) == [7]
+    yesterday = today - datetime.timedelta(days=1)
+    supermarkets = OutreachFilters(place_type="supermarket", date_to=yesterday)
+    assert reached(outreach_list(user=viewer, filters=supermarkets)) == [7]
     totals = outreach_totals(user=viewer, filters=OutreachFilters())
     assert totals.total == 24 and totals.activities == 2
     assert totals.by_sex == {"female": 19, "male": 5}
@@ -206,6 +196,11 @@ def test_list_filters_and_totals(
     assert totals.by_age_group == {"18-29": 12, "30-59": 5, "0-4": 7}
     with pytest.raises(PermissionDeniedError):
         outreach_list(user=users_a[Role.FOCAL_POINT], filters=OutreachFilters())
+
+
+def reached(activities: Iterable[OutreachActivity]) -> list[int]:
+    """The annotated totals of a list of activities, in order."""
+    return [activity.people_reached for activity in activities]  # type: ignore[attr-defined]
 
 
 def session(**overrides: object) -> SessionInput:
