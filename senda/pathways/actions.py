@@ -1,6 +1,11 @@
 """Every write to the guides. Each action is atomic, checks permission and writes audit.
 
 The staff pages and the demo loader both come through here.
+
+Review: a draft is edited in place (nobody reads it). Once a guide is published, the edit
+actions write a working revision (``pending``) instead, and readers keep the published text
+until ``guide_publish`` applies it. Editors submit for review (``guide_submit_for_review``);
+publishers publish or send it back (``guide_request_changes``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from senda.pathways.models import (
     GuideContent,
     GuideStatus,
     GuideVersion,
+    ReviewState,
 )
 
 G = TypeVar("G", bound=GuideContent)
@@ -182,6 +188,56 @@ def channel_create(
     return channel
 
 
+def _lock(actor: User, guide: G) -> G:
+    """The guide, locked for the rest of the transaction, if the actor works on guides of
+    its owner; else NotFoundError (never say whether it exists)."""
+    if isinstance(guide, Channel):
+        queryset: Any = queries.channels_for_staff(user=actor)
+    else:
+        queryset = queries.explainers_for_staff(user=actor)
+    locked: G = get_or_not_found(queryset.select_for_update(of=("self",)), guide.pk)
+    return locked
+
+
+def _edits_wait_for_review(guide: GuideContent) -> bool:
+    # Once readers have a version, every edit waits in the working revision until published.
+    return guide.status == GuideStatus.PUBLISHED or guide.pending is not None
+
+
+def _save_pending(actor: User, guide: GuideContent, content: dict[str, Any]) -> None:
+    guide.pending = content
+    guide.pending_saved_at = timezone.now()
+    guide.pending_saved_by = actor
+    guide.save(update_fields=["pending", "pending_saved_at", "pending_saved_by", "updated_at"])
+
+
+def _update_texts(
+    actor: User,
+    guide: GuideContent,
+    fields: dict[str, Any],
+    translations: Translations,
+) -> bool:
+    """Apply cleaned ``fields`` and ``translations`` to the live guide or to its working
+    revision; True when they went to the working revision."""
+    if not _edits_wait_for_review(guide):
+        for name, value in fields.items():
+            setattr(guide, name, value)
+        _merge_translations(guide, translations)
+        guide.save()
+        return False
+    content = dict(queries.working_content(guide))
+    # An unsaved copy takes the edit, so the same merge rules apply and the live row is
+    # left exactly as readers see it.
+    working = type(guide)(
+        **{**content["fields"], **fields}, translations=dict(content["translations"])
+    )
+    _merge_translations(working, translations)
+    content["fields"] = {name: getattr(working, name) for name in guide.content_fields}
+    content["translations"] = working.translations
+    _save_pending(actor, guide, content)
+    return True
+
+
 @transaction.atomic
 def channel_update(
     *,
@@ -190,36 +246,24 @@ def channel_update(
     fields: dict[str, Any],
     translations: Translations | None = None,
 ) -> Channel:
-    """Change a channel's texts, rule or source; a published channel stays published and
-    readers see the change after the next publication snapshot."""
-    channel = get_or_not_found(
-        queries.channels_editable_by(user=actor).select_for_update(of=("self",)), channel.pk
-    )
+    """Change a channel's texts, rule or source. A draft changes in place; a published
+    channel keeps what readers see and the change waits for the next publication."""
+    channel = _lock(actor, channel)
+    _require_edit(actor, channel.owner)
     fields = dict(fields)
     _clean(Channel, fields, CHANNEL_FIELDS)
-    for name, value in fields.items():
-        setattr(channel, name, value)
-    _merge_translations(channel, translations or {})
-    channel.save()
+    pending = _update_texts(actor, channel, fields, translations or {})
     audit(
         actor=actor,
         action="pathways.channel_update",
         obj=channel,
         organisation=channel.owner,
-        details={"fields": sorted(fields)},
+        details={"fields": sorted(fields), "pending": pending},
     )
     return channel
 
 
-@transaction.atomic
-def channel_set_documents(
-    *, actor: User, channel: Channel, documents: Sequence[DocumentLink]
-) -> Channel:
-    """Replace the documents a channel asks for, in the given order."""
-    channel = get_or_not_found(
-        queries.channels_editable_by(user=actor).select_for_update(of=("self",)), channel.pk
-    )
-    slugs = [link.slug for link in documents]
+def _documents_by_slug(slugs: Sequence[str]) -> dict[str, Document]:
     if len(set(slugs)) != len(slugs):
         raise ValidationError({"documents": [_("A document is listed twice.")]})
     found = {document.slug: document for document in Document.objects.filter(slug__in=slugs)}
@@ -228,6 +272,11 @@ def channel_set_documents(
         raise ValidationError(
             {"documents": [_("Unknown documents: %(slugs)s.") % {"slugs": ", ".join(missing)}]}
         )
+    return found
+
+
+def _write_document_links(channel: Channel, documents: Sequence[DocumentLink]) -> None:
+    found = _documents_by_slug([link.slug for link in documents])
     channel.document_links.all().delete()
     for position, link in enumerate(documents):
         row = ChannelDocument(
@@ -237,12 +286,34 @@ def channel_set_documents(
             for name, value in values.items():
                 row.set_translation(language, name, value)
         row.save()
+
+
+@transaction.atomic
+def channel_set_documents(
+    *, actor: User, channel: Channel, documents: Sequence[DocumentLink]
+) -> Channel:
+    """Replace the documents a channel asks for, in the given order (in the working
+    revision once the channel is published)."""
+    channel = _lock(actor, channel)
+    _require_edit(actor, channel.owner)
+    slugs = [link.slug for link in documents]
+    _documents_by_slug(slugs)
+    pending = _edits_wait_for_review(channel)
+    if pending:
+        content = dict(queries.working_content(channel))
+        content["documents"] = [
+            {"slug": link.slug, "note": link.note.strip(), "translations": link.translations}
+            for link in documents
+        ]
+        _save_pending(actor, channel, content)
+    else:
+        _write_document_links(channel, documents)
     audit(
         actor=actor,
         action="pathways.channel_set_documents",
         obj=channel,
         organisation=channel.owner,
-        details={"documents": slugs},
+        details={"documents": slugs, "pending": pending},
     )
     return channel
 
@@ -280,37 +351,25 @@ def explainer_update(
     fields: dict[str, Any],
     translations: Translations | None = None,
 ) -> Explainer:
-    """Change an explainer's texts or source."""
-    explainer = get_or_not_found(
-        queries.explainers_editable_by(user=actor).select_for_update(of=("self",)), explainer.pk
-    )
+    """Change an explainer's texts or source; once published, the change waits for the next
+    publication."""
+    explainer = _lock(actor, explainer)
+    _require_edit(actor, explainer.owner)
     fields = dict(fields)
     _clean(Explainer, fields, EXPLAINER_FIELDS)
-    for name, value in fields.items():
-        setattr(explainer, name, value)
-    _merge_translations(explainer, translations or {})
-    explainer.save()
+    pending = _update_texts(actor, explainer, fields, translations or {})
     audit(
         actor=actor,
         action="pathways.explainer_update",
         obj=explainer,
         organisation=explainer.owner,
-        details={"fields": sorted(fields)},
+        details={"fields": sorted(fields), "pending": pending},
     )
     return explainer
 
 
 # ---------------------------------------------------------------------------------------------
 # Publication and verification (channels and explainers alike)
-
-
-def _locked(actor: User, guide: G) -> G:
-    if isinstance(guide, Channel):
-        queryset: Any = queries.channels_editable_by(user=actor)
-    else:
-        queryset = queries.explainers_editable_by(user=actor)
-    locked: G = get_or_not_found(queryset.select_for_update(of=("self",)), guide.pk)
-    return locked
 
 
 def snapshot(guide: GuideContent) -> dict[str, Any]:
@@ -338,22 +397,151 @@ def _kind(guide: GuideContent) -> str:
     return "channel" if isinstance(guide, Channel) else "explainer"
 
 
+def _note(value: str, field_name: str, *, required: bool) -> str:
+    value = value.strip()
+    if required and not value:
+        messages = {
+            "change_note": _("Say what changed, for readers."),
+            "comment": _("Say what the editor should change."),
+        }
+        raise ValidationError({field_name: [messages[field_name]]})
+    if len(value) > 1000:
+        raise ValidationError(
+            {field_name: [_("Use at most %(limit)d characters.") % {"limit": 1000}]}
+        )
+    return value
+
+
+def _apply_pending(guide: GuideContent) -> None:
+    """Make the working revision what readers see (the caller saves the guide)."""
+    content = guide.pending
+    if content is None:
+        return
+    for name in guide.content_fields:
+        if name in content["fields"]:
+            setattr(guide, name, content["fields"][name])
+    guide.translations = content["translations"]
+    if isinstance(guide, Channel):
+        _write_document_links(
+            guide,
+            [
+                DocumentLink(
+                    slug=link["slug"], note=link["note"], translations=link["translations"]
+                )
+                for link in content["documents"]
+            ],
+        )
+        # Entries unpublished or deleted since the edit are left out rather than shown.
+        guide.where_to_apply_services.set(
+            Service.objects.filter(
+                pk__in=content["services"], publication_status=PublicationStatus.PUBLISHED
+            )
+        )
+        guide.where_to_apply_locations.set(Location.objects.filter(pk__in=content["locations"]))
+
+
+def _clear_review(guide: GuideContent) -> None:
+    guide.pending = None
+    guide.pending_saved_at = None
+    guide.pending_saved_by = None
+    guide.review_state = ReviewState.NONE
+    guide.submitted_at = None
+    guide.submitted_by = None
+    guide.submit_note = ""
+    guide.reviewed_at = None
+    guide.reviewed_by = None
+    guide.review_comment = ""
+
+
+@transaction.atomic
+def guide_submit_for_review(*, actor: User, guide: G, note: str = "") -> G:
+    """Ask a publisher to review the guide's unpublished changes, with an optional note."""
+    guide = _lock(actor, guide)
+    _require_edit(actor, guide.owner)
+    note = _note(note, "note", required=False)
+    if not guide.has_unpublished_changes:
+        raise ValidationError({"__all__": [_("There are no unpublished changes to review.")]})
+    if guide.review_state == ReviewState.IN_REVIEW:
+        raise ValidationError({"__all__": [_("This guide is already waiting for review.")]})
+    guide.review_state = ReviewState.IN_REVIEW
+    guide.submitted_at = timezone.now()
+    guide.submitted_by = actor
+    guide.submit_note = note
+    guide.save(
+        update_fields=["review_state", "submitted_at", "submitted_by", "submit_note", "updated_at"]
+    )
+    audit(
+        actor=actor,
+        action=f"pathways.{_kind(guide)}_submit_for_review",
+        obj=guide,
+        organisation=guide.owner,
+        details={"note": bool(note)},
+    )
+    return guide
+
+
+@transaction.atomic
+def guide_request_changes(*, actor: User, guide: G, comment: str) -> G:
+    """Send a guide waiting for review back to its editors with what to change."""
+    guide = _lock(actor, guide)
+    _require_publish(actor, guide.owner)
+    comment = _note(comment, "comment", required=True)
+    if guide.review_state != ReviewState.IN_REVIEW:
+        raise ValidationError({"__all__": [_("This guide is not waiting for review.")]})
+    guide.review_state = ReviewState.CHANGES_REQUESTED
+    guide.reviewed_at = timezone.now()
+    guide.reviewed_by = actor
+    guide.review_comment = comment
+    guide.save(
+        update_fields=["review_state", "reviewed_at", "reviewed_by", "review_comment", "updated_at"]
+    )
+    audit(
+        actor=actor,
+        action=f"pathways.{_kind(guide)}_request_changes",
+        obj=guide,
+        organisation=guide.owner,
+    )
+    return guide
+
+
+@transaction.atomic
+def guide_discard_changes(*, actor: User, guide: G) -> G:
+    """Throw away the unpublished changes of a published guide; readers saw none of them."""
+    guide = _lock(actor, guide)
+    _require_edit(actor, guide.owner)
+    if guide.pending is None:
+        raise ValidationError({"__all__": [_("There are no unpublished changes to discard.")]})
+    _clear_review(guide)
+    guide.save()
+    audit(
+        actor=actor,
+        action=f"pathways.{_kind(guide)}_discard_changes",
+        obj=guide,
+        organisation=guide.owner,
+    )
+    return guide
+
+
 @transaction.atomic
 def guide_publish(*, actor: User, guide: G, change_note: str) -> G:
-    """Publish a channel or explainer and keep this version with a note on what changed."""
-    guide = _locked(actor, guide)
+    """Publish a channel or explainer (with its unpublished changes, if any) and keep this
+    version with a note on what changed. A publisher may publish without a prior submission:
+    publishing is the review."""
+    guide = _lock(actor, guide)
     _require_publish(actor, guide.owner)
-    change_note = change_note.strip()
-    if not change_note:
-        raise ValidationError({"change_note": [_("Say what changed, for readers.")]})
-    if len(change_note) > 1000:
+    change_note = _note(change_note, "change_note", required=True)
+    if not guide.has_unpublished_changes:
         raise ValidationError(
-            {"change_note": [_("Use at most %(limit)d characters.") % {"limit": 1000}]}
+            {"__all__": [_("Readers already see this version: there is nothing to publish.")]}
         )
+    was_in_review = guide.review_state == ReviewState.IN_REVIEW
+    applied = guide.pending is not None
+    _apply_pending(guide)
+    _clear_review(guide)
     now = timezone.now()
     guide.status = GuideStatus.PUBLISHED
     guide.published_at = now
-    guide.save(update_fields=["status", "published_at", "updated_at"])
+    guide.save()
     subject = {_kind(guide): guide}
     last = GuideVersion.objects.filter(**subject).aggregate(last=Max("number"))["last"] or 0
     version = GuideVersion.objects.create(
@@ -369,7 +557,11 @@ def guide_publish(*, actor: User, guide: G, change_note: str) -> G:
         action=f"pathways.{_kind(guide)}_publish",
         obj=guide,
         organisation=guide.owner,
-        details={"version": version.number},
+        details={
+            "version": version.number,
+            "applied_changes": applied,
+            "was_in_review": was_in_review,
+        },
     )
     return guide
 
@@ -377,7 +569,7 @@ def guide_publish(*, actor: User, guide: G, change_note: str) -> G:
 @transaction.atomic
 def guide_archive(*, actor: User, guide: G) -> G:
     """Take a channel or explainer off the public pages; its versions stay on record."""
-    guide = _locked(actor, guide)
+    guide = _lock(actor, guide)
     _require_publish(actor, guide.owner)
     guide.status = GuideStatus.ARCHIVED
     guide.save(update_fields=["status", "updated_at"])
@@ -390,7 +582,8 @@ def guide_archive(*, actor: User, guide: G) -> G:
 @transaction.atomic
 def guide_mark_verified(*, actor: User, guide: G, verified_on: datetime.date | None = None) -> G:
     """Record that the actor checked the guide against its official source."""
-    guide = _locked(actor, guide)
+    guide = _lock(actor, guide)
+    _require_edit(actor, guide.owner)
     today = timezone.localdate()
     verified_on = verified_on or today
     if verified_on > today:
@@ -517,23 +710,34 @@ def channel_set_where_to_apply(
     service_ids: Sequence[Any] = (),
     location_ids: Sequence[Any] = (),
 ) -> Channel:
-    """Link the directory services and places where a person applies (published ones only)."""
-    channel = get_or_not_found(
-        queries.channels_editable_by(user=actor).select_for_update(of=("self",)), channel.pk
-    )
+    """Link the directory services and places where a person applies (published ones only);
+    once the channel is published, in its working revision."""
+    channel = _lock(actor, channel)
+    _require_edit(actor, channel.owner)
     services = list(
         Service.objects.filter(pk__in=service_ids, publication_status=PublicationStatus.PUBLISHED)
     )
     locations = list(Location.objects.filter(pk__in=location_ids))
     if len(services) != len(set(service_ids)) or len(locations) != len(set(location_ids)):
         raise ValidationError({"where_to_apply": [_("Choose published directory entries.")]})
-    channel.where_to_apply_services.set(services)
-    channel.where_to_apply_locations.set(locations)
+    pending = _edits_wait_for_review(channel)
+    if pending:
+        content = dict(queries.working_content(channel))
+        content["services"] = sorted(str(service.pk) for service in services)
+        content["locations"] = sorted(str(location.pk) for location in locations)
+        _save_pending(actor, channel, content)
+    else:
+        channel.where_to_apply_services.set(services)
+        channel.where_to_apply_locations.set(locations)
     audit(
         actor=actor,
         action="pathways.channel_set_where_to_apply",
         obj=channel,
         organisation=channel.owner,
-        details={"services": [str(s.pk) for s in services], "locations": len(locations)},
+        details={
+            "services": [str(s.pk) for s in services],
+            "locations": len(locations),
+            "pending": pending,
+        },
     )
     return channel

@@ -14,7 +14,7 @@ from senda.core.errors import ValidationError
 from senda.geo.models import Country
 from senda.pathways.actions import DocumentLink
 from senda.pathways.eligibility import validation_errors
-from senda.pathways.models import Channel, Document, Explainer
+from senda.pathways.models import Document
 
 # Channel texts shown in two columns (Spanish, English); ``steps`` is one step per line.
 CHANNEL_TEXTS = (
@@ -128,19 +128,21 @@ class ChannelForm(forms.Form):
                 self.add_error(target, message)
 
 
-def channel_initial(channel: Channel) -> dict[str, Any]:
+def channel_initial(content: dict[str, Any]) -> dict[str, Any]:
+    """The form's starting values from a channel's working content (``working_content``)."""
+    fields = content["fields"]
     initial: dict[str, Any] = {
-        "source_url": channel.source_url,
-        "source_name": channel.source_name,
-        "is_example": channel.is_example,
-        "eligibility": json.dumps(channel.eligibility, indent=2, ensure_ascii=False)
-        if channel.eligibility
+        "source_url": fields["source_url"],
+        "source_name": fields["source_name"],
+        "is_example": fields["is_example"],
+        "eligibility": json.dumps(fields["eligibility"], indent=2, ensure_ascii=False)
+        if fields["eligibility"]
         else "",
-        "documents": "\n".join(link.document.slug for link in channel.document_links.all()),
+        "documents": "\n".join(link["slug"] for link in content["documents"]),
     }
-    english = (channel.translations or {}).get("en", {})
+    english = (content["translations"] or {}).get("en", {})
     for name, _label, _long in CHANNEL_TEXTS:
-        spanish_value = getattr(channel, name)
+        spanish_value = fields[name]
         english_value = english.get(name, [] if name == "steps" else "")
         if name == "steps":
             spanish_value = "\n".join(spanish_value)
@@ -153,6 +155,23 @@ def channel_initial(channel: Channel) -> dict[str, Any]:
 class PublishForm(forms.Form):
     change_note = forms.CharField(
         label=gettext_lazy("What changed (shown to readers)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
+
+
+class SubmitForReviewForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Note for the reviewer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        label=gettext_lazy("What should the editor change?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
     )
@@ -226,15 +245,17 @@ class ExplainerForm(forms.Form):
                 self.add_error(target, message)
 
 
-def explainer_initial(explainer: Explainer) -> dict[str, Any]:
+def explainer_initial(content: dict[str, Any]) -> dict[str, Any]:
+    """The form's starting values from an explainer's working content."""
+    fields = content["fields"]
     initial: dict[str, Any] = {
-        "source_url": explainer.source_url,
-        "source_name": explainer.source_name,
-        "is_example": explainer.is_example,
+        "source_url": fields["source_url"],
+        "source_name": fields["source_name"],
+        "is_example": fields["is_example"],
     }
-    english = (explainer.translations or {}).get("en", {})
+    english = (content["translations"] or {}).get("en", {})
     for name, _label, _long in EXPLAINER_TEXTS:
-        initial[f"{name}_es"] = getattr(explainer, name)
+        initial[f"{name}_es"] = fields[name]
         initial[f"{name}_en"] = english.get(name, "")
     return initial
 

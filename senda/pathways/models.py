@@ -3,6 +3,10 @@ explainer on regular and irregular migration per country, and every published ve
 
 Eligibility is data (``Channel.eligibility``, see ``senda.pathways.eligibility``): editors change
 who a channel fits without a code change.
+
+Review: the columns of a channel or explainer are what readers see. Once a guide is published,
+an edit is kept in ``pending`` (the working revision) and only reaches the columns when a
+publisher publishes it, as Wagtail keeps the live page until a new revision is published.
 """
 
 from __future__ import annotations
@@ -22,8 +26,17 @@ class GuideStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+class ReviewState(models.TextChoices):
+    NONE = "none", _("Not submitted")
+    IN_REVIEW = "in_review", _("Waiting for review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
 class GuideContent(TranslatableModel):
-    """What channels and explainers share: owner, status, source and verification."""
+    """What channels and explainers share: owner, status, source, verification and review."""
+
+    # The fields an editor changes (besides ``translations``), kept in a working revision.
+    content_fields: tuple[str, ...] = ()
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
@@ -47,17 +60,67 @@ class GuideContent(TranslatableModel):
     )
     is_example = models.BooleanField(_("example content"), default=False)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The working revision of a published guide: {"fields", "translations"} and, for a
+    # channel, "documents", "services" and "locations". None = nothing unpublished.
+    pending = models.JSONField(_("unpublished changes"), null=True, blank=True)
+    pending_saved_at = models.DateTimeField(null=True, blank=True)
+    pending_saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_state = models.CharField(
+        _("review"),
+        max_length=20,
+        choices=ReviewState.choices,
+        default=ReviewState.NONE,
+        db_index=True,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submit_note = models.TextField(_("note for the reviewer"), blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_comment = models.TextField(_("changes requested"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
 
+    @property
+    def has_unpublished_changes(self) -> bool:
+        """Whether publishing would change what readers see (a draft, an archived guide or
+        a working revision of a published one)."""
+        return self.status != GuideStatus.PUBLISHED or self.pending is not None
+
 
 class Channel(GuideContent):
     """A regular migration channel of a destination country (a visa, a permit, refuge...)."""
 
     translatable_fields = ("name", "summary", "who_can_apply", "steps", "fees", "processing_time")
+    content_fields = (
+        *translatable_fields,
+        "eligibility",
+        "source_url",
+        "source_name",
+        "is_example",
+        "language",
+    )
 
     slug = models.SlugField(_("short name in the address"), max_length=80)
     name = models.CharField(_("name"), max_length=200)
@@ -163,6 +226,7 @@ class Explainer(GuideContent):
     written for young people."""
 
     translatable_fields = ("title", "regular_text", "irregular_text", "risks_text")
+    content_fields = (*translatable_fields, "source_url", "source_name", "is_example", "language")
 
     title = models.CharField(_("title"), max_length=200)
     regular_text = models.TextField(_("what regular migration means"))

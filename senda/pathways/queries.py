@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
-from senda.accounts.roles import Capability
+from senda.accounts.roles import Capability, role_can
 from senda.core.errors import NotFoundError
 from senda.core.queries import get_or_not_found
 from senda.directory.models import Location, Service, ServiceAtLocation
@@ -27,6 +28,7 @@ from senda.pathways.models import (
     GuideContent,
     GuideStatus,
     GuideVersion,
+    ReviewState,
 )
 
 G = TypeVar("G", bound=GuideContent)
@@ -61,8 +63,42 @@ def _owner_scope(user: User, capability: Capability) -> Q | None:
     return Q(owner__in=organisations)
 
 
-def _scoped(queryset: QuerySet[G], user: User, capability: Capability) -> QuerySet[G]:
-    scope = _owner_scope(user, capability)
+def _guide_scopes(user: User) -> tuple[Q | None, Q | None]:
+    """The owner filters for writing and for publishing guides, in two queries at most."""
+    if not user.is_authenticated or not user.is_active:
+        return None, None
+    if is_network_editor(user):
+        return Q(), Q()
+    memberships = list(
+        user.memberships.select_related("organisation").filter(
+            is_active=True, organisation__is_active=True
+        )
+    )
+
+    def scope(capability: Capability) -> Q | None:
+        owners = [m.organisation for m in memberships if role_can(m.role, capability)]
+        return Q(owner__in=owners) if owners else None
+
+    return scope(Capability.GUIDE_EDIT), scope(Capability.GUIDE_PUBLISH)
+
+
+def _either(edit: Q | None, publish: Q | None) -> Q | None:
+    if edit is None:
+        return publish
+    if publish is None:
+        return edit
+    return edit | publish
+
+
+def _staff_scope(user: User) -> Q | None:
+    """A filter on ``owner`` for guides the user may write or review; None = nothing."""
+    return _either(*_guide_scopes(user))
+
+
+def _scoped(queryset: QuerySet[G], user: User, capability: Capability | None) -> QuerySet[G]:
+    """``queryset`` limited to the owners where ``user`` holds ``capability`` (None: either
+    guide capability)."""
+    scope = _staff_scope(user) if capability is None else _owner_scope(user, capability)
     return queryset.none() if scope is None else queryset.filter(scope)
 
 
@@ -97,13 +133,105 @@ def explainers_editable_by(*, user: User) -> QuerySet[Explainer]:
     )
 
 
+def _staff_related(queryset: QuerySet[G]) -> QuerySet[G]:
+    return queryset.select_related(
+        "country", "owner", "pending_saved_by", "submitted_by", "reviewed_by"
+    )
+
+
+def channels_for_staff(*, user: User) -> QuerySet[Channel]:
+    """Channels the user may write or review (every one for network editors)."""
+    return _scoped(_staff_related(Channel.objects.all()), user, None)
+
+
+def explainers_for_staff(*, user: User) -> QuerySet[Explainer]:
+    """Explainers the user may write or review (every one for network editors)."""
+    return _scoped(_staff_related(Explainer.objects.all()), user, None)
+
+
 def channel_get_for_edit(*, user: User, channel_id: uuid.UUID | str) -> Channel:
-    """A channel the user may edit, or NotFoundError."""
-    return get_or_not_found(channels_editable_by(user=user), channel_id)
+    """A channel the user may write or review, or NotFoundError."""
+    return get_or_not_found(channels_for_staff(user=user), channel_id)
 
 
 def explainer_get_for_edit(*, user: User, explainer_id: uuid.UUID | str) -> Explainer:
-    return get_or_not_found(explainers_editable_by(user=user), explainer_id)
+    """An explainer the user may write or review, or NotFoundError."""
+    return get_or_not_found(explainers_for_staff(user=user), explainer_id)
+
+
+@dataclass(frozen=True)
+class StaffOverview:
+    """The guides home page: what the user may do and the lists it shows."""
+
+    may_edit: bool
+    may_publish: bool
+    channels: QuerySet[Channel]
+    explainers: QuerySet[Explainer]
+    # Submitted for review, that the user may publish (oldest first).
+    waiting: list[GuideContent]
+    # Sent back by a reviewer, that the user may edit (newest first).
+    changes_requested: list[GuideContent]
+
+    @property
+    def works_on_guides(self) -> bool:
+        return self.may_edit or self.may_publish
+
+
+def _in_scope(queryset: QuerySet[G], scope: Q | None) -> QuerySet[G]:
+    return queryset.none() if scope is None else queryset.filter(scope)
+
+
+def staff_overview(*, user: User) -> StaffOverview:
+    """Every guide the user writes or reviews, what waits for their review and what a
+    reviewer sent back to them."""
+    edit, publish = _guide_scopes(user)
+    either = _either(edit, publish)
+    channels = _staff_related(Channel.objects.all())
+    explainers = _staff_related(Explainer.objects.all())
+    waiting = Q(review_state=ReviewState.IN_REVIEW)
+    sent_back = Q(review_state=ReviewState.CHANGES_REQUESTED)
+    return StaffOverview(
+        may_edit=edit is not None,
+        may_publish=publish is not None,
+        channels=_in_scope(channels, either).order_by("country_id", "name"),
+        explainers=_in_scope(explainers, either).order_by("country_id"),
+        waiting=[
+            *_in_scope(channels.filter(waiting), publish).order_by("submitted_at", "name"),
+            *_in_scope(explainers.filter(waiting), publish).order_by("submitted_at"),
+        ],
+        changes_requested=[
+            *_in_scope(channels.filter(sent_back), edit).order_by("-reviewed_at", "name"),
+            *_in_scope(explainers.filter(sent_back), edit).order_by("-reviewed_at"),
+        ],
+    )
+
+
+def live_content(guide: GuideContent) -> dict[str, Any]:
+    """What readers see of ``guide``, in the shape of a working revision (``pending``)."""
+    content: dict[str, Any] = {
+        "fields": {name: getattr(guide, name) for name in guide.content_fields},
+        "translations": dict(guide.translations or {}),
+    }
+    if isinstance(guide, Channel):
+        content["documents"] = [
+            {"slug": link.document.slug, "note": link.note, "translations": link.translations}
+            for link in guide.document_links.select_related("document").order_by("position")
+        ]
+        content["services"] = sorted(
+            str(pk) for pk in guide.where_to_apply_services.values_list("pk", flat=True)
+        )
+        content["locations"] = sorted(
+            str(pk) for pk in guide.where_to_apply_locations.values_list("pk", flat=True)
+        )
+    return content
+
+
+def working_content(guide: GuideContent) -> dict[str, Any]:
+    """What the editor works on: the unpublished changes when there are any, else the live
+    guide."""
+    if guide.pending is not None:
+        return guide.pending
+    return live_content(guide)
 
 
 def channels_stale(*, user: User, today: datetime.date | None = None) -> QuerySet[Channel]:

@@ -20,6 +20,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.guide_publish,
         name="publish",
     ),
+    path("<str:kind>/<uuid:guide_id>/submit/", views.guide_submit, name="submit"),
+    path(
+        "<str:kind>/<uuid:guide_id>/request-changes/",
+        views.guide_request_changes,
+        name="request_changes",
+    ),
+    path("<str:kind>/<uuid:guide_id>/discard/", views.guide_discard, name="discard"),
     path("<str:kind>/<uuid:guide_id>/archive/", views.guide_archive, name="archive"),
     path("<str:kind>/<uuid:guide_id>/verify/", views.guide_verify, name="verify"),
 ]

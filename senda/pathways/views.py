@@ -37,14 +37,16 @@ from senda.pathways.forms import (
     DocumentForm,
     ExplainerForm,
     PublishForm,
+    RequestChangesForm,
     SourceFormSet,
+    SubmitForReviewForm,
     WhereToApplyForm,
     channel_initial,
     document_initial,
     explainer_initial,
     source_initial,
 )
-from senda.pathways.models import Channel, Document, GuideContent
+from senda.pathways.models import Channel, Document, Explainer, GuideContent
 
 View = Callable[..., HttpResponse]
 INFO_POINT_CATEGORY = "migration"
@@ -266,16 +268,37 @@ def _after(guide: GuideContent) -> HttpResponse:
     return redirect("pathways_staff:explainer_edit", explainer_id=guide.pk)
 
 
+def _review_context(user: User, guide: Channel | Explainer) -> dict[str, Any]:
+    """What the edit page shows about publication and review, and the forms to act on it."""
+    return {
+        "publish_form": PublishForm(),
+        "submit_form": SubmitForReviewForm(),
+        "request_changes_form": RequestChangesForm(),
+        "may_edit": queries.user_may_edit(user=user, owner=guide.owner),
+        "may_publish": queries.user_may_publish(user=user, owner=guide.owner),
+        "stale": queries.is_stale(guide),
+        "versions": list(guide.versions.all()[:10]),
+    }
+
+
+def _saved_message(guide: GuideContent) -> str:
+    if guide.pending is not None:
+        return _("Changes saved. Readers see them once they are published.")
+    return _("Changes saved.")
+
+
 @staff_page
 def staff_home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    _require_editor(user)
+    overview = queries.staff_overview(user=_user(request))
+    if not overview.works_on_guides:
+        raise PermissionDeniedError(_("Your role does not include editing guides."))
     return render(
         request,
         "pathways/staff_home.html",
         {
-            "channels": queries.channels_editable_by(user=user).order_by("country_id", "name"),
-            "explainers": queries.explainers_editable_by(user=user),
+            "overview": overview,
+            "channels": overview.channels,
+            "explainers": overview.explainers,
             "today": timezone.localdate(),
             "stale_since": queries.stale_cutoff(),
         },
@@ -335,28 +358,21 @@ def channel_edit(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
         request.POST or None,
         owners=[],
         editing=True,
-        initial=channel_initial(guide),
+        initial=channel_initial(queries.working_content(guide)),
     )
     if request.method == "POST" and form.is_valid():
         fields, translations = form.fields_and_translations()
         try:
-            _save_channel(user, guide, fields, translations, form.cleaned_data["documents"])
+            saved = _save_channel(user, guide, fields, translations, form.cleaned_data["documents"])
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _saved_message(saved))
             return redirect("pathways_staff:channel_edit", channel_id=guide.pk)
     return render(
         request,
         "pathways/channel_form.html",
-        {
-            "form": form,
-            "channel": guide,
-            "publish_form": PublishForm(),
-            "may_publish": queries.user_may_publish(user=user, owner=guide.owner),
-            "stale": queries.is_stale(guide),
-            "versions": list(guide.versions.all()[:10]),
-        },
+        {"form": form, "channel": guide, "guide": guide, **_review_context(user, guide)},
     )
 
 
@@ -366,11 +382,11 @@ def _save_channel(
     fields: dict[str, Any],
     translations: dict[str, dict[str, Any]],
     documents: list[actions.DocumentLink],
-) -> None:
+) -> Channel:
     # One transaction: the texts and the document list are saved together or not at all.
     with transaction.atomic():
         actions.channel_update(actor=user, channel=guide, fields=fields, translations=translations)
-        actions.channel_set_documents(actor=user, channel=guide, documents=documents)
+        return actions.channel_set_documents(actor=user, channel=guide, documents=documents)
 
 
 @staff_page
@@ -391,6 +407,61 @@ def guide_publish(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpR
             messages.success(request, _("Published. Readers see this version now."))
     else:
         messages.error(request, _("Say what changed, for readers."))
+    return _after(guide)
+
+
+@staff_page
+@require_POST
+def guide_submit(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    form = SubmitForReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.guide_submit_for_review(actor=user, guide=guide, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Submitted for review. A publisher will look at it."))
+    else:
+        messages.error(request, _("Use at most %(limit)d characters.") % {"limit": 1000})
+    return _after(guide)
+
+
+@staff_page
+@require_POST
+def guide_request_changes(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    form = RequestChangesForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.guide_request_changes(
+                actor=user, guide=guide, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Sent back to the editors with your comment."))
+    else:
+        messages.error(request, _("Say what the editor should change."))
+    return _after(guide)
+
+
+@staff_page
+@require_POST
+def guide_discard(request: HttpRequest, kind: str, guide_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    guide = _guide(user, kind, guide_id)
+    try:
+        actions.guide_discard_changes(actor=user, guide=guide)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Unpublished changes discarded."))
     return _after(guide)
 
 
@@ -442,31 +513,26 @@ def explainer_edit(request: HttpRequest, explainer_id: uuid.UUID) -> HttpRespons
     user = _user(request)
     guide = queries.explainer_get_for_edit(user=user, explainer_id=explainer_id)
     form = ExplainerForm(
-        request.POST or None, owners=[], editing=True, initial=explainer_initial(guide)
+        request.POST or None,
+        owners=[],
+        editing=True,
+        initial=explainer_initial(queries.working_content(guide)),
     )
     if request.method == "POST" and form.is_valid():
         fields, translations = form.fields_and_translations()
         try:
-            actions.explainer_update(
+            saved = actions.explainer_update(
                 actor=user, explainer=guide, fields=fields, translations=translations
             )
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _saved_message(saved))
             return redirect("pathways_staff:explainer_edit", explainer_id=guide.pk)
     return render(
         request,
         "pathways/explainer_form.html",
-        {
-            "form": form,
-            "guide": guide,
-            "kind": "explainer",
-            "publish_form": PublishForm(),
-            "may_publish": queries.user_may_publish(user=user, owner=guide.owner),
-            "stale": queries.is_stale(guide),
-            "versions": list(guide.versions.all()[:10]),
-        },
+        {"form": form, "guide": guide, "kind": "explainer", **_review_context(user, guide)},
     )
 
 
@@ -574,17 +640,13 @@ def channel_where(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     guide = queries.channel_get_for_edit(user=user, channel_id=channel_id)
     choices = queries.where_to_apply_choices(channel=guide)
-    current = {
-        "services": [str(pk) for pk in guide.where_to_apply_services.values_list("pk", flat=True)],
-        "locations": [
-            str(pk) for pk in guide.where_to_apply_locations.values_list("pk", flat=True)
-        ],
-    }
+    content = queries.working_content(guide)
+    current = {"services": content["services"], "locations": content["locations"]}
     data = request.POST if request.method == "POST" else None
     form = WhereToApplyForm(data, choices=choices, initial=current)
     if data is not None and form.is_valid():
         try:
-            actions.channel_set_where_to_apply(
+            saved = actions.channel_set_where_to_apply(
                 actor=user,
                 channel=guide,
                 service_ids=form.cleaned_data["services"],
@@ -594,7 +656,7 @@ def channel_where(request: HttpRequest, channel_id: uuid.UUID) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _saved_message(saved))
             return redirect("pathways_staff:channel_where", channel_id=guide.pk)
     chosen_services = set(form["services"].value() or [])
     chosen_locations = set(form["locations"].value() or [])

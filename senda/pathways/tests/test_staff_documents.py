@@ -302,6 +302,13 @@ def test_editor_picks_where_to_apply_and_readers_see_it(
         url, {"services": [str(places["inm"].pk)], "locations": [str(places["office"].pk)]}
     )
     assert response.status_code == 302
+    # The channel is published: the choice waits for the next publication.
+    assert not channel.where_to_apply_services.exists()
+    assert (
+        f"/en/services/{places['inm'].pk}/"
+        not in client.get("/en/guides/MX/worker/").content.decode()
+    )
+    client.post(f"/en/staff/guides/channel/{channel.pk}/publish/", {"change_note": "Where."})
     assert list(channel.where_to_apply_services.all()) == [places["inm"]]
     assert list(channel.where_to_apply_locations.all()) == [places["office"]]
     again = client.get(url)
@@ -315,8 +322,10 @@ def test_editor_picks_where_to_apply_and_readers_see_it(
     assert f"/en/services/{places['inm'].pk}/" in public
     assert "Oficina Tapachula" in public
     assert "Tapachula" in public.split("Oficina Tapachula", 1)[1]
-    # Clearing every box removes the links.
+    # Clearing every box removes the links, once published.
     client.post(url, {})
+    assert channel.where_to_apply_services.exists()
+    client.post(f"/en/staff/guides/channel/{channel.pk}/publish/", {"change_note": "None."})
     assert not channel.where_to_apply_services.exists()
     assert not channel.where_to_apply_locations.exists()
 
