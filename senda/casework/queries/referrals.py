@@ -149,6 +149,7 @@ class HistoryEntry:
     to_status_label: str
     actor_name: str
     organisation_name: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,9 @@ def _actor_name(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _history(referral: Referral) -> tuple[HistoryEntry, ...]:
+def _history(referral: Referral, *, notes_of: Any = None) -> tuple[HistoryEntry, ...]:
+    """The referral's steps; with ``notes_of``, only that organisation's notes are shown (the
+    receiving side does not read what the referring side wrote about the person)."""
     return tuple(
         HistoryEntry(
             at=event.at,
@@ -262,6 +265,7 @@ def _history(referral: Referral) -> tuple[HistoryEntry, ...]:
             to_status_label=str(ReferralStatus(event.to_status).label),
             actor_name=_actor_name(event.actor),
             organisation_name=event.organisation.name if event.organisation else "",
+            note=event.note if notes_of is None or event.organisation_id == notes_of else "",
         )
         for event in referral.events.all()
     )
@@ -328,7 +332,7 @@ def _with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(
         Prefetch(
             "events",
-            queryset=ReferralEvent.objects.select_related("actor", "organisation").defer("note"),
+            queryset=ReferralEvent.objects.select_related("actor", "organisation"),
         )
     )
 
@@ -459,7 +463,7 @@ def referral_get_received(
         person=person,
         note=referral.note if person.shares else "",
         outcome_note=referral.outcome_note,
-        history=_history(referral),
+        history=_history(referral, notes_of=referral.receiving_organisation_id),
         outcomes=tuple(
             (value, str(ReferralOutcome(value).label)) for value in outcomes_for(referral.reason)
         ),
