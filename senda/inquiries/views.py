@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from senda.accounts.models import Organisation, User
 from senda.campaigns.attribution import placement_code
+from senda.casework.queries.people import inquiry_person
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.directory.models import Location, Service
 from senda.inquiries import actions, limits, queries
@@ -234,7 +235,10 @@ def _detail(
 ) -> HttpResponse:
     user = _user(request)
     members = queries.assignable_members(inquiry=inquiry)
+    registered_person, may_register_person = inquiry_person(user=user, inquiry=inquiry)
     context = {
+        "registered_person": registered_person,
+        "may_register_person": may_register_person,
         "inquiry": inquiry,
         "events": queries.inquiry_events(inquiry=inquiry),
         "may_act": queries.may_act_on(user=user, inquiry=inquiry),

@@ -15,8 +15,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
-from senda.accounts.roles import Capability
+from senda.accounts.roles import Capability, PeopleScope, people_scope
 from senda.casework.access import (
+    active_memberships,
     organisations_where,
     people_visible_to,
     people_workable_by,
@@ -311,3 +312,55 @@ def people_for_retention(*, now: datetime.datetime, days: int) -> QuerySet[Perso
     return Person.objects.filter(
         erased_at__isnull=True, last_activity_at__lt=now - datetime.timedelta(days=days)
     ).order_by("last_activity_at", "pk")
+
+
+def may_see_people(*, user: User) -> bool:
+    """Whether the user's roles show any person at all."""
+    return any(
+        people_scope(membership.role) is not PeopleScope.NONE
+        for membership in active_memberships(user)
+    )
+
+
+def registration_organisations(*, user: User) -> list[Organisation]:
+    """Where the user may register people."""
+    return organisations_where(user, Capability.CASE_WORK)
+
+
+def may_supervise(*, user: User) -> bool:
+    return bool(organisations_where(user, Capability.CASE_SUPERVISE))
+
+
+def may_erase(*, user: User, person: Person) -> bool:
+    return person.organisation in organisations_where(user, Capability.PEOPLE_ERASE)
+
+
+def may_work_with(*, user: User, person: Person) -> bool:
+    return (
+        person.is_active_record
+        and person.organisation in registration_organisations(user=user)
+        and people_workable_by(user=user).filter(pk=person.pk).exists()
+    )
+
+
+def person_by_code(*, user: User, code: str) -> Person:
+    """A person the user may see, by the card code typed (any case, dashes optional)."""
+    if not CARD_CODE.match(code.strip()):
+        raise NotFoundError(code)
+    person = people_visible_to(user=user).filter(code=_normalised_code(code.strip())).first()
+    if person is None:
+        raise NotFoundError(code)
+    return person
+
+
+def inquiry_person(*, user: User, inquiry: Inquiry) -> tuple[Person | None, bool]:
+    """For a request's page: the person registered from it (if the user may see them), and
+    whether the user may register one from it now."""
+    person = people_visible_to(user=user).filter(inquiry=inquiry).first()
+    if person is not None:
+        return person, False
+    may_register = (
+        inquiry.organisation in registration_organisations(user=user)
+        and not Person.objects.filter(inquiry=inquiry).exists()
+    )
+    return None, may_register
