@@ -185,7 +185,7 @@ def _require_recorder(actor: User, organisation: Organisation) -> None:
         )
 
 
-def _edit_refusal() -> PermissionDeniedError:
+def edit_refusal() -> PermissionDeniedError:
     return PermissionDeniedError(
         _(
             "Only the person who recorded it or a supervisor may change it, within "
@@ -248,7 +248,7 @@ def outreach_update(
 ) -> OutreachActivity:
     """Correct an outreach activity: every field and the whole grid are replaced."""
     if not outreach_may_edit(user=actor, activity=activity, now=timezone.now()):
-        raise _edit_refusal()
+        raise edit_refusal()
     organisation = activity.organisation
     cells = _clean_outreach(organisation, data)
     activity.date = data.date
@@ -275,7 +275,7 @@ def outreach_update(
 def outreach_delete(*, actor: User, activity: OutreachActivity) -> None:
     """Delete an outreach activity recorded by mistake (recorder or supervisor, in time)."""
     if not outreach_may_edit(user=actor, activity=activity, now=timezone.now()):
-        raise _edit_refusal()
+        raise edit_refusal()
     organisation = activity.organisation
     audit(
         actor=actor,
@@ -389,7 +389,7 @@ def vaccination_session_update(
 ) -> VaccinationSession:
     """Correct a vaccination session: every field and the whole dose grid are replaced."""
     if not session_may_edit(user=actor, session=session, now=timezone.now()):
-        raise _edit_refusal()
+        raise edit_refusal()
     organisation = session.organisation
     cells = _clean_session(organisation, data)
     session.date = data.date
@@ -414,7 +414,7 @@ def vaccination_session_update(
 def vaccination_session_delete(*, actor: User, session: VaccinationSession) -> None:
     """Delete a vaccination session recorded by mistake (recorder or supervisor, in time)."""
     if not session_may_edit(user=actor, session=session, now=timezone.now()):
-        raise _edit_refusal()
+        raise edit_refusal()
     audit(
         actor=actor,
         action="casework.vaccination_session_delete",
