@@ -11,14 +11,26 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from senda.core.errors import ValidationError
-from senda.geo.models import Country
+from senda.directory.models import Location
+from senda.directory.nearby import points_sql
+from senda.directory.queries import services_public
+from senda.directory.search import ServiceFilters, as_uuid, index_filter_sql
+from senda.geo.models import AdminArea, Country
 from senda.pathways import queries
-from senda.pathways.eligibility import AGE_GROUPS, PURPOSES, evaluate_outcome
+from senda.pathways.eligibility import (
+    AGE_GROUPS,
+    PURPOSES,
+    _answer_subjects,
+    evaluate_outcome,
+    validation_errors,
+)
 from senda.pathways.models import Channel, Document, DocumentSource
 
 # The questions in the order they are asked. ``documents_held`` may be left empty, so its
@@ -257,3 +269,193 @@ def build_result(answers: dict[str, Any]) -> ChecklistResult:
             for name in ("nationality", "current_country", "destination", "purpose", "age_group")
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The offline checklist: the same six screens and result, computed in the browser
+# (static/pathways/offline-checklist.js) from this data when there is no connection.
+
+INFO_POINT_CATEGORY = "migration"
+NEARBY_LIMIT = 5
+
+
+def _reason_texts() -> dict[str, Any]:
+    """The eligibility evaluator's sentences, translated, with their %(name)s placeholders."""
+    return {
+        "subjects": _answer_subjects(),
+        "is_in": _("%(subject)s (%(value)s) is one of: %(allowed)s."),
+        "is_not_in": _("%(subject)s (%(value)s) is not one of: %(allowed)s."),
+        "no_answer": _("%(subject)s: no answer given."),
+        "have": _("You have: %(documents)s."),
+        "have_none": _("You do not have any of: %(documents)s."),
+        "everyone": _("Open to everyone: no conditions."),
+        "reviewing": _("This channel is being reviewed."),
+    }
+
+
+def _page_texts() -> dict[str, str]:
+    """The words of checklist_step.html and checklist_result.html (same message ids)."""
+    return {
+        "title": _("Which documents do I need?"),
+        "question_of": _("Question %(number)s of %(total)s"),
+        "choose": _("Choose…"),
+        "tick_all": _("Tick all you have. If you have none, continue without ticking."),
+        "no_options": _("No options are available yet."),
+        "next": _("Next"),
+        "see_result": _("See my result"),
+        "back": _("Back to the previous question"),
+        "not_stored": _("Your answers are not stored: they stay in this page's address."),
+        "result_title": _("Your checklist"),
+        "summary": _(
+            "Nationality: %(nationality)s · Now in: %(here)s · Going to: %(destination)s"
+            " · To: %(purpose)s · Age: %(age)s"
+        ),
+        "change": _("Change answers"),
+        "fitting": _("Regular channels you may use"),
+        "why": _("Why it may fit you:"),
+        "example": _("Example content — not legal advice."),
+        "none_fit": _(
+            "We found no regular channel that fits all your answers. An information point can"
+            " look at your case with you."
+        ),
+        "gather": _("Documents to gather"),
+        "have_it": _("you have it"),
+        "where": _("Where to get it:"),
+        "cost": _("usual cost:"),
+        "time": _("usual time:"),
+        "ask_where": _("Ask an information point where to get it."),
+        "cannot": _("What you cannot use, and why"),
+        "points": _("Information points that can help"),
+        "no_points": _("No information point is listed in this country yet."),
+        "opportunities": _("Opportunities where you are: study, work, start a business"),
+        "important": _("Important"),
+        "not_advice": _("This is information, not legal advice."),
+        "rules_change": _("Rules change and every case is different."),
+        "ask_help": _("Ask an information point for personalised help (free)"),
+        "share": _("Share on WhatsApp"),
+        "nothing_stored": _("Nothing you answered is stored. Print or save this page to keep it."),
+    }
+
+
+def _channel_data(channel: Channel) -> dict[str, Any]:
+    rule = channel.eligibility
+    # Rules are validated on save; an old broken one is shown as "being reviewed", as online.
+    return {
+        "country": channel.country_id,
+        "slug": channel.slug,
+        "name": str(channel.tr("name")),
+        "summary": str(channel.tr("summary")),
+        "example": channel.is_example,
+        "rule": None if validation_errors(rule) else rule,
+        "documents": [
+            [link.document.slug, str(link.tr("note"))] for link in channel.document_links.all()
+        ],
+    }
+
+
+def _document_data(document: Document) -> dict[str, Any]:
+    return {
+        "name": str(document.tr("name")),
+        "description": str(document.tr("description")),
+        # Where a national of each country gets it: [where, usual cost, usual time].
+        "sources": {
+            source.country_id: [
+                str(source.tr("where")),
+                str(source.tr("usual_cost")),
+                str(source.tr("usual_time")),
+            ]
+            for source in document.sources.all()
+        },
+    }
+
+
+def _information_points(country_codes: list[str]) -> dict[str, Any]:
+    """Every map point of a published information service per country, so that the browser
+    finds the nearest ones as ``services_near`` does. Services and places are listed in the
+    order of their ids, so comparing list positions breaks ties as the server does."""
+    rows_by_country: dict[str, list[tuple[Any, ...]]] = {}
+    for code in country_codes:
+        conditions, params = index_filter_sql(
+            ServiceFilters(category_codes=(INFO_POINT_CATEGORY,), country_code=code)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(*points_sql([], conditions, params))
+            rows_by_country[code] = list(cursor.fetchall())
+    service_ids = sorted({as_uuid(row[1]) for rows in rows_by_country.values() for row in rows})
+    location_ids = sorted({as_uuid(row[2]) for rows in rows_by_country.values() for row in rows})
+    services = {s.pk: s for s in services_public().filter(pk__in=service_ids)}
+    locations = {place.pk: place for place in Location.objects.filter(pk__in=location_ids)}
+    service_index = {pk: index for index, pk in enumerate(service_ids)}
+    location_index = {pk: index for index, pk in enumerate(location_ids)}
+    return {
+        "services": [
+            [
+                str(services[pk].tr("name")) if pk in services else "",
+                reverse("portal:service", args=[pk]),
+            ]
+            for pk in service_ids
+        ],
+        "locations": [
+            str(locations[pk].tr("name")) if pk in locations else "" for pk in location_ids
+        ],
+        # [service position, place position, point id, latitude, longitude]
+        "points": {
+            code: [
+                [
+                    service_index[as_uuid(row[1])],
+                    location_index[as_uuid(row[2])],
+                    row[0],
+                    row[3],
+                    row[4],
+                ]
+                for row in rows
+            ]
+            for code, rows in rows_by_country.items()
+        },
+    }
+
+
+def offline_data() -> dict[str, Any]:
+    """Everything the offline checklist needs, in the active language: the six questions and
+    their choices, every published channel with its rule and documents, the words of the
+    result, and the information points and places to measure distances from. Published
+    content only; nothing about a person."""
+    countries = list(Country.objects.all())
+    steps = [
+        {
+            "name": name,
+            "question": str(QUESTIONS[name]),
+            "missing": str(MISSING[name]),
+            "choices": [[choice.value, choice.label] for choice in _choices(name)],
+        }
+        for name in STEPS
+    ]
+    channels: list[Channel] = []
+    for destination in queries.countries_with_guides():
+        channels.extend(
+            queries.channels_for_checklist(destination=destination.code, nationality="")
+        )
+    linked = {
+        link.document.slug: link.document for c in channels for link in c.document_links.all()
+    }
+    areas = AdminArea.objects.filter(country__in=countries).values_list(
+        "pcode", "country_id", "latitude", "longitude"
+    )
+    return {
+        "steps": steps,
+        "labels": {
+            "countries": {country.code: str(country.tr("name")) for country in countries},
+            "documents": {d.slug: str(d.tr("name")) for d in Document.objects.all()},
+            "purpose": {code: str(label) for code, label in PURPOSES.items()},
+            "age_group": {code: str(label) for code, label in AGE_GROUPS.items()},
+        },
+        "reasons": _reason_texts(),
+        "texts": _page_texts(),
+        "channels": [_channel_data(channel) for channel in channels],
+        "documents": {slug: _document_data(document) for slug, document in linked.items()},
+        "places": {
+            "countries": {c.code: [c.latitude, c.longitude] for c in countries},
+            "areas": {pcode: [code, lat, lon] for pcode, code, lat, lon in areas},
+        },
+        **_information_points([country.code for country in countries]),
+    }
