@@ -79,6 +79,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Where each audit entry comes from (client address, channel).
+    "senda.core.middleware.AuditContextMiddleware",
+    "senda.core.middleware.SessionExpiryMiddleware",
+    "senda.accounts.middleware.SecondFactorMiddleware",
     "senda.accounts.middleware.ForcePasswordChangeMiddleware",
     "senda.core.middleware.SecurityHeadersMiddleware",
     "senda.core.middleware.CachingHeadersMiddleware",
@@ -188,7 +192,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Security defaults for production; relaxed only in development mode.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Signed-in sessions end after this long without a request, and after this long in any case
+# (SessionExpiryMiddleware); the cookie never outlives the second.
+SENDA_SESSION_IDLE_MINUTES = int(os.environ.get("SENDA_SESSION_IDLE_MINUTES", "30"))
+SENDA_SESSION_MAX_HOURS = int(os.environ.get("SENDA_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = 60 * 60 * SENDA_SESSION_MAX_HOURS
+# Failed logins (password or second factor), counted in the shared database cache: this many
+# in the window locks the user name (or the client address) for the lockout.
+SENDA_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("SENDA_LOGIN_FAILURES_PER_USERNAME", "5"))
+SENDA_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SENDA_LOGIN_FAILURES_PER_ADDRESS", "20"))
+SENDA_LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("SENDA_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+SENDA_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SENDA_LOGIN_LOCKOUT_MINUTES", "15"))
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -217,6 +231,7 @@ LOGGING = {
 # Senda's own settings.
 SENDA_STALE_SERVICE_DAYS = int(os.environ.get("SENDA_STALE_SERVICE_DAYS", "180"))
 SENDA_PAGE_SIZE = 20
+SENDA_AUDIT_PAGE_SIZE = 50
 SENDA_STALE_GUIDE_DAYS = int(os.environ.get("SENDA_STALE_GUIDE_DAYS", "90"))
 SENDA_INQUIRY_ESCALATION_HOURS = int(os.environ.get("SENDA_INQUIRY_ESCALATION_HOURS", "48"))
 # Behind a reverse proxy: the request header that carries the client's address.

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from senda.accounts import two_factor
 from senda.accounts.models import Membership, Organisation, User
 from senda.accounts.roles import Capability, Role
 from senda.core.audit import audit
@@ -175,6 +176,17 @@ def member_reset_password(*, actor: User, membership_id: int) -> str:
         organisation=membership.organisation,
     )
     return temporary_password
+
+
+@transaction.atomic
+def member_reset_second_factor(*, actor: User, membership_id: int) -> None:
+    """Remove a member's authenticator app and recovery codes (a lost phone): they set it up
+    again at their next login."""
+    membership = _membership_for_manager(actor, membership_id)
+    user = membership.user
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDeniedError(_("Only a system administrator can reset this second factor."))
+    two_factor.second_factor_remove(user=user, actor=actor, organisation=membership.organisation)
 
 
 @transaction.atomic

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from senda.accounts.models import Membership, Organisation, User
+from senda.accounts.models import Membership, Organisation, TotpDevice, User
 from senda.accounts.roles import Capability
 
 
@@ -16,9 +16,14 @@ def organisations_managed_by(*, user: User) -> list[Organisation]:
 
 
 def members_visible_to(*, user: User) -> QuerySet[Membership]:
-    """Memberships of the organisations the user manages."""
+    """Memberships of the organisations the user manages (with ``has_second_factor``)."""
     return (
         Membership.objects.filter(organisation__in=organisations_managed_by(user=user))
         .select_related("user", "organisation")
+        .annotate(
+            has_second_factor=Exists(
+                TotpDevice.objects.filter(user=OuterRef("user"), confirmed_at__isnull=False)
+            )
+        )
         .order_by("organisation__name", "user__username")
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from senda.accounts.models import ApiToken, Organisation, User
-from senda.core.audit import audit
+from senda.core.audit import audit, set_api_token
 from senda.core.errors import NotFoundError, ValidationError
 
 # A recognisable prefix lets secret scanners and people tell a Senda token from other strings.
@@ -99,4 +99,6 @@ def api_token_authenticate(*, token: str) -> User | None:
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
         # A single UPDATE: two requests at once both write "now", neither loses anything.
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    # Whatever this request writes to the audit log names the token it came with.
+    set_api_token(api_token.name)
     return api_token.user

@@ -18,9 +18,36 @@ admin.site.site_header = "Senda"
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "organisation", "action", "object_type", "object_id"]
-    list_filter = ["action"]
-    search_fields = ["object_id", "action"]
+    """Read-only: the audit log is append-only (the database refuses changes too)."""
+
+    list_display = [
+        "at",
+        "actor_username",
+        "organisation",
+        "action",
+        "object_type",
+        "object_id",
+        "channel",
+        "ip_address",
+    ]
+    list_filter = ["action", "channel"]
+    list_select_related = ["organisation"]
+    search_fields = ["object_id", "action", "actor_username"]
+    # Actor and organisation as stored: the user or organisation may be gone.
+    readonly_fields = [
+        "at",
+        "actor_id",
+        "actor_username",
+        "organisation_id",
+        "action",
+        "object_type",
+        "object_id",
+        "details",
+        "ip_address",
+        "channel",
+        "via",
+    ]
+    exclude = ["actor", "organisation"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,16 +1,28 @@
-"""Security headers every response gets: nothing is loaded from outside the site."""
+"""Security headers, the audit's request context and session expiry, for every request."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 
+from senda.core.audit import context_for, request_context
+
+# Strict on every page, /api/docs included: no inline script or style anywhere (scripts and
+# styles are static files; data for a script travels in <script type="application/json">).
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 
@@ -21,18 +33,77 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/docs"):
-            # Ninja's docs page is served from vendored files with inline bootstrapping.
-            response.setdefault(
-                "Content-Security-Policy",
-                CONTENT_SECURITY_POLICY.replace(
-                    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-                ).replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
-            )
-        else:
-            response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # A view may send a stricter policy of its own (an uploaded SVG is sandboxed).
+        response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         return response
+
+
+class AuditContextMiddleware:
+    """Every audit entry written while handling a request says where it came from."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_context(context_for(request)):
+            return self.get_response(request)
+
+
+SESSION_STARTED_KEY = "senda_session_started"
+SESSION_SEEN_KEY = "senda_session_seen"
+# The last-seen time is written at most this often: not one session write per request.
+SEEN_PRECISION_SECONDS = 60
+
+
+def idle_seconds() -> int:
+    return int(settings.SENDA_SESSION_IDLE_MINUTES) * 60
+
+
+def max_age_seconds() -> int:
+    return int(settings.SENDA_SESSION_MAX_HOURS) * 3600
+
+
+def start_session_clock(session: SessionBase, now: float | None = None) -> None:
+    """A signed-in session starts now (at login)."""
+    moment = time.time() if now is None else now
+    session[SESSION_STARTED_KEY] = moment
+    session[SESSION_SEEN_KEY] = moment
+
+
+class SessionExpiryMiddleware:
+    """Signed-in sessions end after SENDA_SESSION_IDLE_MINUTES without a request, and after
+    SENDA_SESSION_MAX_HOURS whatever happens; the next request goes to the login page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        session = request.session
+        now = time.time()
+        started = session.get(SESSION_STARTED_KEY)
+        seen = session.get(SESSION_SEEN_KEY)
+        if not isinstance(started, int | float) or not isinstance(seen, int | float):
+            start_session_clock(session, now)
+        elif now - seen > idle_seconds() or now - started > max_age_seconds():
+            return self._expired(request)
+        elif now - seen >= SEEN_PRECISION_SECONDS:
+            session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        message = _("Your session has expired. Please log in again.")
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message, "errors": {}}, status=401)
+        messages.info(request, message)
+        login_url = reverse(settings.LOGIN_URL)
+        if request.method == "GET":
+            login_url += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(login_url)
 
 
 class CachingHeadersMiddleware:

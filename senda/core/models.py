@@ -12,7 +12,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
-    """One row per write (and per access to a person's record, later): who, what, when."""
+    """One row per write and per read of a person's record: who, what, when, from where.
+
+    Append-only: database triggers refuse UPDATE and DELETE on this table (see
+    ``senda.core.audit_guard``), and no role may edit it. For that reason the foreign keys have
+    no database constraint and ``DO_NOTHING`` on delete: deleting a user or an organisation
+    must neither rewrite these rows (SET_NULL is an UPDATE) nor be refused by a constraint. The
+    actor's username is kept as text, so an entry still says who after the user is gone.
+    """
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("web")
+        API = "api", _("API")
+        SYNC = "sync", _("sync")
+        COMMAND = "command", _("command")
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -20,20 +33,27 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
+    actor_username = models.CharField(max_length=150, blank=True, db_index=True)
     organisation = models.ForeignKey(
         "accounts.Organisation",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     details = models.JSONField(default=dict, blank=True)
+    # From where: the client address (web and API), the channel, and for API tokens its name.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.COMMAND)
+    via = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

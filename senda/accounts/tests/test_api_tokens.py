@@ -14,13 +14,14 @@ from django.utils import timezone
 from senda.accounts import token_actions
 from senda.accounts.models import ApiToken, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.core.errors import NotFoundError, ValidationError
 from senda.core.models import AuditEntry
 
 
 def session_client(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 
@@ -142,7 +143,7 @@ def test_a_token_cannot_create_tokens(users_a: dict[str, User]) -> None:
 
 def test_session_token_creation_needs_the_csrf_token(users_a: dict[str, User]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users_a[Role.VIEWER])
+    login_verified(client, users_a[Role.VIEWER])
     body = json.dumps({"name": "Phone"})
     response = client.post("/api/tokens", body, content_type="application/json")
     assert response.status_code == 403

@@ -6,7 +6,9 @@ from django.urls import reverse
 from senda.accounts import actions
 from senda.accounts.models import Membership, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import TEST_PASSWORD
+from senda.accounts.two_factor import mark_session_verified
 from senda.core.errors import NotFoundError, PermissionDeniedError
 from senda.core.models import AuditEntry
 
@@ -54,6 +56,9 @@ def test_reset_password_forces_change_at_login(client, users_a) -> None:
     temporary = actions.member_reset_password(actor=admin, membership_id=membership.pk)
 
     assert client.login(username=promoter.username, password=temporary)
+    session = client.session
+    mark_session_verified(session, promoter)  # the second factor is tested in test_two_factor
+    session.save()
     response = client.get(reverse("directory:staff_home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_change")
@@ -81,12 +86,12 @@ def test_login_page_logs_in(client, users_a) -> None:
 
 @pytest.mark.parametrize("role", Role.values)
 def test_members_page_only_for_admins(client, users_a, role) -> None:
-    client.force_login(users_a[role])
+    login_verified(client, users_a[role])
     response = client.get(reverse("accounts:members"))
     assert response.status_code == (200 if role == Role.ORG_ADMIN else 404)
 
 
 def test_admin_site_only_for_superusers(client, users_a) -> None:
-    client.force_login(users_a[Role.ORG_ADMIN])
+    login_verified(client, users_a[Role.ORG_ADMIN])
     response = client.get("/admin/")
     assert response.status_code == 302

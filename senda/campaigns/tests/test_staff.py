@@ -13,6 +13,7 @@ from django.test import Client
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import OrganisationFactory, member
 from senda.campaigns.models import Campaign, CampaignStatus, Placement, PlacementDailyCount
 from senda.campaigns.tests.factories import CampaignFactory, PlacementFactory
@@ -24,7 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def logged_in(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

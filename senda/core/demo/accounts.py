@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 
 from senda.accounts.actions import member_add, organisation_create
-from senda.accounts.models import Membership, Organisation, User
-from senda.accounts.roles import Role
+from senda.accounts.models import Membership, Organisation, TotpDevice, User
+from senda.accounts.roles import Role, role_handles_personal_data
+from senda.accounts.two_factor import totp_preenrol
 from senda.core.demo.world import DemoWorld
-from senda.core.models import AuditEntry
 from senda.geo.models import Country
 
 # Published on purpose: the demo's logins are printed on screen and in the README.
@@ -46,6 +45,16 @@ class DemoLogin:
     password: str
     role: str
     organisation: str
+    # How to get the second-factor code, for users who must use one.
+    second_factor: str = ""
+
+
+def totp_code_command(username: str) -> str:
+    return f"python manage.py totp_code {username}"
+
+
+def _needs_totp(spec: UserSpec) -> bool:
+    return role_handles_personal_data(spec.role)
 
 
 # The tenants. Names are fictional on purpose: the real partners must not be misrepresented.
@@ -158,6 +167,19 @@ def load(world: DemoWorld) -> None:
         )
         created_any = True
     world.users[SUPERUSER_USERNAME] = users[SUPERUSER_USERNAME]
+
+    # Users who must log in with a second factor get one already set up, with a secret made
+    # for this install; `manage.py totp_code <username>` prints the code their app would show.
+    must_enrol = [SUPERUSER_USERNAME, *(s.username for s in USERS if _needs_totp(s))]
+    enrolled = set(
+        TotpDevice.objects.filter(
+            user__username__in=must_enrol, confirmed_at__isnull=False
+        ).values_list("user__username", flat=True)
+    )
+    for username in must_enrol:
+        if username not in enrolled:
+            totp_preenrol(user=users[username])
+            created_any = True
     if created_any:
         world.loaded.append("accounts")
 
@@ -165,19 +187,35 @@ def load(world: DemoWorld) -> None:
 def logins() -> list[DemoLogin]:
     """The demo logins to print: username, password, role, organisation."""
     names = {spec.key: spec.name for spec in TENANTS}
-    rows = [DemoLogin(SUPERUSER_USERNAME, DEMO_PASSWORD, "Superuser (/admin/)", "—")]
+    rows = [
+        DemoLogin(
+            SUPERUSER_USERNAME,
+            DEMO_PASSWORD,
+            "Superuser (/admin/)",
+            "—",
+            totp_code_command(SUPERUSER_USERNAME),
+        )
+    ]
     for spec in USERS:
         rows.append(
-            DemoLogin(spec.username, DEMO_PASSWORD, str(Role(spec.role).label), names[spec.tenant])
+            DemoLogin(
+                spec.username,
+                DEMO_PASSWORD,
+                str(Role(spec.role).label),
+                names[spec.tenant],
+                totp_code_command(spec.username) if _needs_totp(spec) else "",
+            )
         )
     return rows
 
 
 @transaction.atomic
 def reset() -> None:
-    """Delete the demo tenants, users and their audit trail (run after the other domains')."""
+    """Delete the demo tenants and users (run after the other domains').
+
+    Their audit trail stays: the audit log is append-only, and its entries keep the usernames.
+    """
     organisations = Organisation.objects.filter(slug__in=demo_slugs())
     users = User.objects.filter(username__in=demo_usernames())
-    AuditEntry.objects.filter(Q(organisation__in=organisations) | Q(actor__in=users)).delete()
     users.delete()
     organisations.delete()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.test import Client
 
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 
 
 def test_public_pages_may_be_cached_by_any_cache(client: Client, db: None) -> None:
@@ -28,7 +29,7 @@ def test_near_me_with_a_position_is_never_stored_by_a_cache(client: Client, db: 
 
 
 def test_signed_in_pages_are_private_and_not_stored(client: Client, users_a) -> None:
-    client.force_login(users_a[Role.INFO_POINT_STAFF])
+    login_verified(client, users_a[Role.INFO_POINT_STAFF])
     response = client.get("/staff/directory/")
     assert response.status_code == 200
     assert "private" in response["Cache-Control"]
@@ -63,7 +64,7 @@ def test_server_cache_serves_anonymous_repeat_visits_only(
     assert second.content == first.content
     assert len(caches["pages"]._cache) == stored  # type: ignore[attr-defined]
     # and a signed-in person never gets the cached copy
-    client.force_login(users_a[Role.INFO_POINT_STAFF])
+    login_verified(client, users_a[Role.INFO_POINT_STAFF])
     signed_in = client.get("/en/search/?q=cache-check")
     assert "no-store" in signed_in["Cache-Control"]
 

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import UserFactory
 
 
@@ -20,13 +21,13 @@ def test_every_page_forbids_outside_resources(client: Client, db: None) -> None:
 
 @pytest.mark.parametrize("role", Role.values)
 def test_admin_site_refuses_every_role(client: Client, users_a, role) -> None:
-    client.force_login(users_a[role])
+    login_verified(client, users_a[role])
     assert client.get("/admin/").status_code == 302
 
 
 def test_admin_site_for_superusers(client: Client, db: None) -> None:
     superuser = UserFactory.create(is_superuser=True, is_staff=True)
-    client.force_login(superuser)
+    login_verified(client, superuser)
     assert client.get("/admin/").status_code == 200
 
 

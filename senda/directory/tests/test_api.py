@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.accounts.token_actions import api_token_create
 from senda.core.models import AuditEntry
 from senda.directory.models import (
@@ -688,7 +689,7 @@ def test_anonymous_is_refused_with_401(world: World) -> None:
 
 def test_session_writes_need_the_csrf_token(world: World, users_a: dict[str, User]) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     body = json.dumps(_valid_body("service", world))
     # reads need no CSRF token
     assert client.get("/api/services").status_code == 200

@@ -19,7 +19,8 @@ from django.utils import timezone, translation
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
-from senda.accounts.tests.factories import TEST_PASSWORD, member
+from senda.accounts.testing import login_verified
+from senda.accounts.tests.factories import member
 from senda.core.models import AuditEntry
 from senda.directory.hsds import jobs
 from senda.directory.models import PublicationStatus, Service
@@ -43,9 +44,7 @@ def english(name: str, *args: Any) -> str:
 
 
 def logged_in(user: User) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=TEST_PASSWORD)
-    return client
+    return login_verified(Client(), user)
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:

@@ -19,6 +19,7 @@ from django.test import Client
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import CAPABILITIES, Capability, Role
+from senda.accounts.testing import login_verified
 from senda.core.models import AuditEntry
 from senda.directory.models import (
     Accessibility,
@@ -287,7 +288,7 @@ def test_permission_matrix(
     # given organisation A's directory and a user of A or of B with this role
     users: dict[str, User] = request.getfixturevalue("users_a" if same_organisation else "users_b")
     world = _world(org_a, endpoint.status)
-    client.force_login(users[role])
+    login_verified(client, users[role])
     target = url(endpoint.name, *endpoint.args(world))
     before = snapshot()
 
@@ -333,7 +334,7 @@ def test_network_editor_reviews_every_organisation(
     org_b.is_network_editor = True
     org_b.save()
     world = _world(org_a, PublicationStatus.PENDING_REVIEW)
-    client.force_login(users_b[Role.CONTENT_EDITOR])
+    login_verified(client, users_b[Role.CONTENT_EDITOR])
 
     # then A's service is on their review list, and they may publish it
     review = client.get(url("review_list"))
@@ -343,5 +344,5 @@ def test_network_editor_reviews_every_organisation(
     assert world.service.publication_status == PublicationStatus.PUBLISHED
 
     # while B's other roles still see nothing of A
-    client.force_login(users_b[Role.INFO_POINT_STAFF])
+    login_verified(client, users_b[Role.INFO_POINT_STAFF])
     assert client.get(url("service_detail", world.service.pk)).status_code == 404

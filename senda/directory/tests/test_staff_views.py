@@ -17,6 +17,7 @@ from django.utils import translation
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.core.models import AuditEntry
 from senda.directory import actions
 from senda.directory.models import (
@@ -199,7 +200,7 @@ def staff(users_a: dict[str, User]) -> User:
 
 @pytest.fixture
 def staff_client(client: Client, staff: User) -> Client:
-    client.force_login(staff)
+    login_verified(client, staff)
     return client
 
 
@@ -270,7 +271,7 @@ def test_review_and_stale_lists(client, users_a, org_a, provider, settings) -> N
     stale = ServiceFactory.create(
         owner=org_a, organization=provider, published=True, assured_date=None
     )
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     review = client.get(url("review_list"))
     assert list(review.context["services"]) == [waiting]
     stale_page = client.get(url("stale_list"))
@@ -619,12 +620,12 @@ def test_location_list_and_create(staff_client, org_a) -> None:
 
 def test_submit_review_return_and_publish(client, users_a, service) -> None:
     staff, reviewer = users_a[Role.INFO_POINT_STAFF], users_a[Role.CONTENT_EDITOR]
-    client.force_login(staff)
+    login_verified(client, staff)
     assert client.post(url("service_submit", service.pk)).status_code == 302
     service.refresh_from_db()
     assert service.publication_status == PublicationStatus.PENDING_REVIEW
 
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     detail = client.get(url("service_detail", service.pk)).content.decode()
     assert "Publish" in detail and "Return to draft" in detail
     # a return needs a note
@@ -635,12 +636,12 @@ def test_submit_review_return_and_publish(client, users_a, service) -> None:
     service.refresh_from_db()
     assert service.publication_status == PublicationStatus.DRAFT
 
-    client.force_login(staff)
+    login_verified(client, staff)
     detail = client.get(url("service_detail", service.pk)).content.decode()
     assert "Returned for changes:" in detail and "Add the opening hours" in detail
     client.post(url("service_submit", service.pk))
 
-    client.force_login(reviewer)
+    login_verified(client, reviewer)
     assert client.post(url("service_publish", service.pk)).status_code == 302
     service.refresh_from_db()
     assert service.publication_status == PublicationStatus.PUBLISHED
@@ -674,7 +675,7 @@ def test_mark_verified_today_with_a_source(staff_client, staff, service) -> None
 
 def test_forms_require_the_csrf_token(staff, service) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(staff)
+    login_verified(client, staff)
     assert client.post(url("service_verify", service.pk)).status_code == 403
     service.refresh_from_db()
     assert service.verified_by is None
@@ -700,7 +701,7 @@ def test_pages_have_no_inline_script_or_style(staff_client, service) -> None:
     "page_name", ["review_list", "stale_list", "location_list", "organization_list"]
 )
 def test_list_pages_queries_do_not_grow(client, users_a, org_a, page_name) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
 
     def add_rows(count: int) -> None:
         for _ in range(count):

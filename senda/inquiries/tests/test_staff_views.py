@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import OrganisationFactory, member
 from senda.core.models import AuditEntry
 from senda.inquiries.models import EventKind, Inquiry, InquiryEvent, InquiryStatus
@@ -25,7 +26,7 @@ HANDLERS = {Role.ORG_ADMIN, Role.INFO_POINT_STAFF}
 
 def logged_in(user: User) -> Client:
     client = Client()
-    client.force_login(user)
+    login_verified(client, user)
     return client
 
 

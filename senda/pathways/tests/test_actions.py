@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.models import AuditEntry
 from senda.pathways import actions, queries
@@ -242,7 +243,7 @@ def test_staff_pages_matrix(
 ) -> None:
     actor = (users_a if org_key == "a" else users_b)[role]
     channel = ChannelFactory.create(owner=org_a, name="Original")
-    client.force_login(actor)
+    login_verified(client, actor)
     home = client.get("/en/staff/guides/")
     edit = client.get(f"/en/staff/guides/channels/{channel.pk}/")
     publish = client.post(

@@ -11,6 +11,7 @@ from django.test import Client
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.campaigns.models import PlacementDailyCount
 from senda.campaigns.tests.factories import PlacementFactory
 from senda.directory.tests.factories import LocationFactory, ServiceFactory
@@ -341,7 +342,7 @@ def _form(**changes: Any) -> dict[str, Any]:
 def test_editor_creates_edits_and_publishes_a_channel(
     guides: dict[str, Any], client: Client, users_a: dict[str, User], org_a: Organisation
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     assert client.get("/en/staff/guides/channels/new/").status_code == 200
     rule = json.dumps({"answer": "purpose", "in": ["study"]})
     response = client.post(
@@ -387,7 +388,7 @@ def test_editor_creates_edits_and_publishes_a_channel(
 def test_invalid_rule_is_refused_and_the_text_kept(
     guides: dict[str, Any], client: Client, users_a: dict[str, User], rule: str, message: str
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     worker = guides["worker"]
     response = client.post(f"/en/staff/guides/channels/{worker.pk}/", _form(eligibility=rule))
     assert response.status_code == 200
@@ -401,7 +402,7 @@ def test_invalid_rule_is_refused_and_the_text_kept(
 def test_unknown_document_is_refused_and_nothing_saved(
     guides: dict[str, Any], client: Client, users_a: dict[str, User]
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     worker = guides["worker"]
     response = client.post(
         f"/en/staff/guides/channels/{worker.pk}/", _form(name_es="Otro", documents="nope")
@@ -416,7 +417,7 @@ def test_unknown_document_is_refused_and_nothing_saved(
 def test_publish_without_note_is_refused(
     guides: dict[str, Any], client: Client, users_a: dict[str, User]
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     worker = guides["worker"]
     client.post(f"/en/staff/guides/channel/{worker.pk}/publish/", {"change_note": ""})
     assert not worker.versions.exists()
@@ -426,7 +427,7 @@ def test_publish_without_note_is_refused(
 def test_stale_page_lists_old_guides(
     guides: dict[str, Any], client: Client, users_a: dict[str, User]
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     page = client.get("/en/staff/guides/stale/")
     assert page.status_code == 200
     assert list(page.context["channels"]) == [guides["stale"]]
@@ -439,7 +440,7 @@ def test_staff_list_query_count_does_not_grow(
     org_a: Organisation,
     django_assert_max_num_queries: Any,
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     client.get("/en/staff/guides/")
     for number in range(5):
         ChannelFactory.create(owner=org_a, slug=f"more-{number}")
@@ -450,7 +451,7 @@ def test_staff_list_query_count_does_not_grow(
 def test_editor_creates_edits_and_publishes_an_explainer(
     client: Client, users_a: dict[str, User], org_a: Organisation
 ) -> None:
-    client.force_login(users_a[Role.CONTENT_EDITOR])
+    login_verified(client, users_a[Role.CONTENT_EDITOR])
     texts = {
         "title_es": "¿Regular?",
         "title_en": "Regular?",
@@ -484,5 +485,5 @@ def test_editor_creates_edits_and_publishes_an_explainer(
     assert explainer.status == GuideStatus.PUBLISHED
     assert client.get("/en/guides/GT/regular-or-irregular/").status_code == 200
     other = users_a[Role.INFO_POINT_STAFF]
-    client.force_login(other)
+    login_verified(client, other)
     assert client.get(edit_url).status_code == 404

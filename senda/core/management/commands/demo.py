@@ -46,13 +46,22 @@ class Command(BaseCommand):
         self.stdout.write(self.logins_table())
 
     def logins_table(self) -> str:
-        header = (_("Username"), _("Password"), _("Role"), _("Organisation"))
-        rows = [(x.username, x.password, x.role, x.organisation) for x in demo.logins()]
-        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(4)]
+        header = (_("Username"), _("Password"), _("Role"), _("Organisation"), _("Second factor"))
+        rows = [
+            (x.username, x.password, x.role, x.organisation, x.second_factor or "—")
+            for x in demo.logins()
+        ]
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(5)]
 
         def line(cells: tuple[str, ...]) -> str:
             return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
         rule = "  ".join("-" * w for w in widths)
         title = _("Demo logins (example accounts; never use these passwords in production):")
-        return "\n".join([title, line(header), rule, *(line(row) for row in rows)])
+        second_factor = _(
+            'After the password, users with a command under "Second factor" type the'
+            " 6-digit code that the command prints (it changes every 30 seconds)."
+        )
+        return "\n".join(
+            [title, line(header), rule, *(line(row) for row in rows), "", second_factor]
+        )
