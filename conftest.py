@@ -35,6 +35,12 @@ def _ensure_reference_data() -> None:
     if not TaxonomyTerm.objects.exists():
         load_taxonomy(Taxonomy, TaxonomyTerm)
 
+    from senda.casework.default_lists import load_default_lists
+    from senda.casework.models import FollowUpRule, Topic
+
+    if not Topic.objects.exists():
+        load_default_lists(Topic, FollowUpRule)
+
 
 @pytest.fixture(autouse=True)
 def _reference_data_survives_flush(

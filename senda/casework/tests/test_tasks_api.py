@@ -24,7 +24,7 @@ def _client(user: User) -> Client:
     return login_verified(Client(enforce_csrf_checks=False), user)
 
 
-def _post(client: Client, path: str, body: dict[str, Any], **headers: str) -> Any:
+def _post(client: Client, path: str, body: dict[str, Any], **headers: Any) -> Any:
     return client.post(path, json.dumps(body), content_type="application/json", **headers)
 
 
@@ -47,7 +47,7 @@ def test_my_tasks_list_shows_the_phone_only_with_consent(
     client = _client(promoter)
 
     with django_assert_max_num_queries(10):
-        response = client.get("/api/tasks", {"show": "today", "page_size": 100})
+        response = client.get("/api/tasks", {"show": "today", "page_size": "100"})
 
     body = response.json()
     assert response.status_code == 200 and body["count"] == 31

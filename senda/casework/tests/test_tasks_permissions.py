@@ -22,16 +22,16 @@ from senda.casework.tests.factories import FollowUpFactory, PersonFactory, TeamF
 
 pytestmark = pytest.mark.django_db
 
-CASE_WORKERS = {
+CASE_WORKERS: set[str] = {
     Role.INFO_POINT_STAFF,
     Role.HEALTH_PROMOTER,
     Role.COMMUNITY_VOLUNTEER,
     Role.SUPERVISOR,
 }
-FIELD_WORK = CASE_WORKERS | {Role.FOCAL_POINT, Role.PROGRAMME_OFFICER, Role.ORG_ADMIN}
-LIST_READERS = {Role.PROGRAMME_OFFICER, Role.SUPERVISOR, Role.ORG_ADMIN}
+FIELD_WORK: set[str] = CASE_WORKERS | {Role.FOCAL_POINT, Role.PROGRAMME_OFFICER, Role.ORG_ADMIN}
+LIST_READERS: set[str] = {Role.PROGRAMME_OFFICER, Role.SUPERVISOR, Role.ORG_ADMIN}
 # Of organisation A, about a person a promoter of A registered (not in the supervisor's team):
-WORK_WITH_PERSON = {Role.HEALTH_PROMOTER, Role.INFO_POINT_STAFF}
+WORK_WITH_PERSON: set[str] = {Role.HEALTH_PROMOTER, Role.INFO_POINT_STAFF}
 SEE_PERSON = WORK_WITH_PERSON | {Role.PROGRAMME_OFFICER}
 
 
@@ -167,7 +167,7 @@ def _orientation_form(world: World) -> dict[str, Any]:
 PAGES: dict[str, tuple[Request, Callable[[str], int | None]]] = {
     "home": (_page(lambda w: "/staff/field/"), _by_roles(FIELD_WORK)),
     "task_list": (_page(lambda w: "/staff/field/tasks/"), _by_roles(CASE_WORKERS)),
-    "team_tasks": (_page(lambda w: "/staff/field/tasks/team/"), _by_roles({Role.SUPERVISOR})),
+    "team_tasks": (_page(lambda w: "/staff/field/tasks/team/"), _by_roles({str(Role.SUPERVISOR)})),
     "lists": (_page(lambda w: "/staff/field/lists/"), _by_roles(LIST_READERS)),
     "task_detail": (_page(lambda w: f"/staff/field/tasks/{w.task.pk}/"), _see_task),
     "task_new_form": (_page(lambda w: f"/staff/field/tasks/new/{w.person.pk}/"), _about_person),
@@ -207,7 +207,7 @@ PAGE_WRITES: dict[str, tuple[Request, Callable[[str], int | None]]] = {
 API_READS: dict[str, tuple[Request, Callable[[str], int | None]]] = {
     "api_tasks": (_page(lambda w: "/api/tasks"), _by_roles(CASE_WORKERS)),
     "api_counts": (_page(lambda w: "/api/tasks/counts"), _by_roles(CASE_WORKERS)),
-    "api_team": (_page(lambda w: "/api/tasks/team"), _by_roles({Role.SUPERVISOR})),
+    "api_team": (_page(lambda w: "/api/tasks/team"), _by_roles({str(Role.SUPERVISOR)})),
     "api_task": (_page(lambda w: f"/api/tasks/{w.task.pk}"), _see_task),
     "api_orientations": (
         _page(lambda w: f"/api/orientations?person_id={w.person.pk}"),
