@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from senda.accounts.models import Organisation, User
 from senda.casework import access, conf
+from senda.casework.actions.people import person_touch
+from senda.casework.actions.tasks import follow_ups_from_rules
 from senda.casework.models import (
     COVID_OUTCOMES,
     REFERRAL_TRANSITIONS,
@@ -104,27 +106,6 @@ def _service_and_location(
             {"service": [_("This service is not published or is not offered at this place.")]}
         )
     return found.service, found.location
-
-
-def _touch_person(person: Person, *, actor: User | None, at: datetime.datetime) -> None:
-    """Referring is activity: the retention clock starts again."""
-    try:
-        from senda.casework.actions.people import person_touch  # owned by the people part
-    except ImportError:
-        Person.objects.filter(pk=person.pk).update(last_activity_at=at)
-        person.last_activity_at = at
-        return
-    person_touch(person=person, at=at)
-
-
-def _follow_ups(*, trigger: str, referral: Referral, actor: User | None) -> None:
-    """Follow-up tasks from the organisation's rules (owned by the follow-ups part)."""
-    try:
-        from senda.casework.actions.tasks import follow_ups_from_rules
-    except ImportError:
-        return
-    runner: Callable[..., Any] = follow_ups_from_rules
-    runner(trigger=trigger, person=referral.person, referral=referral, actor=actor)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,8 +203,10 @@ def referral_create(
             "urgency": urgency,
         },
     )
-    _touch_person(locked, actor=actor, at=now)
-    _follow_ups(trigger=FollowUpTrigger.REFERRAL_SENT, referral=referral, actor=actor)
+    person_touch(locked, at=now)  # referring is activity: the retention clock restarts
+    follow_ups_from_rules(
+        trigger=FollowUpTrigger.REFERRAL_SENT, person=locked, referral=referral, actor=actor
+    )
     return referral
 
 
@@ -363,7 +346,12 @@ def referral_mark_attended(*, actor: User, referral_id: Any, note: str = "") -> 
         note=clean_note,
         apply=apply,
     )
-    _follow_ups(trigger=FollowUpTrigger.REFERRAL_ATTENDED, referral=referral, actor=actor)
+    follow_ups_from_rules(
+        trigger=FollowUpTrigger.REFERRAL_ATTENDED,
+        person=referral.person,
+        referral=referral,
+        actor=actor,
+    )
     return referral
 
 
@@ -402,7 +390,12 @@ def referral_close(
         details=chosen,
         apply=apply,
     )
-    _follow_ups(trigger=FollowUpTrigger.REFERRAL_CLOSED, referral=referral, actor=actor)
+    follow_ups_from_rules(
+        trigger=FollowUpTrigger.REFERRAL_CLOSED,
+        person=referral.person,
+        referral=referral,
+        actor=actor,
+    )
     return referral
 
 

@@ -350,3 +350,40 @@ def test_overdue_when_not_received_or_not_attended_in_time(person: Person) -> No
     assert overdue == {sent_long_ago.pk, accepted_late.pk}
     assert queries.is_overdue(sent_long_ago, now) and not queries.is_overdue(fresh, now)
     assert not queries.is_overdue(closed_late, now)
+
+
+def test_follow_up_rules_create_tasks_when_sent_and_attended(
+    promoter: User, focal: User, person: Person, org_a: Organisation, org_b: Organisation
+) -> None:
+    from senda.casework.models import FollowUp, FollowUpRule, FollowUpTrigger
+
+    FollowUpRule.objects.create(
+        organisation=org_a,
+        trigger=FollowUpTrigger.REFERRAL_SENT,
+        days_after=7,
+        title="Check attendance",
+    )
+    FollowUpRule.objects.create(
+        organisation=org_a,
+        trigger=FollowUpTrigger.REFERRAL_SENT,
+        reason=ReferralReason.PRENATAL_CARE,
+        days_after=3,
+        title="Only for prenatal care",
+    )
+    FollowUpRule.objects.create(
+        organisation=org_a,
+        trigger=FollowUpTrigger.REFERRAL_ATTENDED,
+        days_after=1,
+        title="Ask how it went",
+    )
+    referral = _send(promoter, person, org_b)
+
+    def titles() -> set[str]:
+        return set(FollowUp.objects.filter(referral=referral).values_list("title", flat=True))
+
+    assert "Check attendance" in titles() and "Only for prenatal care" not in titles()
+    assert "Ask how it went" not in titles()
+    actions.referral_mark_received(actor=focal, referral_id=referral.pk)
+    actions.referral_accept(actor=focal, referral_id=referral.pk)
+    actions.referral_mark_attended(actor=focal, referral_id=referral.pk)
+    assert {"Check attendance", "Ask how it went"} <= titles()

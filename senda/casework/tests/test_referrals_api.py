@@ -192,7 +192,7 @@ def test_lists_are_guarded_against_n_plus_one(
         sent = referrer.get("/api/referrals")
     assert sent.json()["count"] == 15
     with django_assert_max_num_queries(12):
-        inbox = receiver.get("/api/referrals/inbox", {"view": "new", "page_size": 10})
+        inbox = receiver.get("/api/referrals/inbox?view=new&page_size=10")
     assert inbox.json()["count"] == 15 and len(inbox.json()["items"]) == 10
 
 
