@@ -150,7 +150,7 @@ def normalise_phone(value: str) -> str:
 
 def sounds_like(word: str) -> str:
     """A rough Spanish phonetic key, so that spelling variants of a name meet:
-    Yésica/Jessica/Yessica, Wilmer/Guilmer, Katherine/Catherin, Rocío/Rosío."""
+    Yésica/Jessica/Yessica, Wilmer/Guilmer, Catherin/Katerin, Rocío/Rosío."""
     text = normalise_name(word).replace(" ", "")
     for before, after in (
         ("w", "gu"),

@@ -1,7 +1,7 @@
 """Requests for personalised information from the portal, and what staff did with them.
 
 Personal fields (name, contact, question) are kept to the minimum and never written to logs
-or the audit trail. Field-level encryption at rest arrives with the case-work issue.
+or the audit trail; they are encrypted at rest (``EncryptedTextField``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from senda.core.fields import EncryptedTextField
 
 
 class ReplyChannel(models.TextChoices):
@@ -48,13 +50,13 @@ class Inquiry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # What the person told us: the minimum to answer them.
-    question = models.TextField(_("question"), max_length=2000)
+    # What the person told us: the minimum to answer them, encrypted at rest.
+    question = EncryptedTextField(_("question"))
     reply_channel = models.CharField(
         _("how to answer"), max_length=12, choices=ReplyChannel.choices
     )
-    contact = models.CharField(_("phone or email"), max_length=200, blank=True)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    contact = EncryptedTextField(_("phone or email"))
+    name = EncryptedTextField(_("name"))
     country = models.ForeignKey(
         "geo.Country", on_delete=models.PROTECT, related_name="+", verbose_name=_("country")
     )
@@ -143,7 +145,8 @@ class InquiryEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=EventKind.choices)
-    text = models.TextField(blank=True)
+    # Replies and notes may repeat what the person said: encrypted like the request.
+    text = EncryptedTextField()
     channel = models.CharField(max_length=12, choices=ReplyChannel.choices, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     assignee = models.ForeignKey(

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -184,3 +185,21 @@ def test_network_editors_may_act_on_escalated_requests_only(org_a: Organisation)
     actions.inquiry_add_note(user=editor, inquiry=escalated, text="Lo vemos hoy.")
 
     assert escalated.events.count() == 1 and quiet.events.count() == 0
+
+
+def test_what_the_person_wrote_is_encrypted_at_rest(org_a: Organisation) -> None:
+    information_point(owner=org_a, area="HN0801")
+    inquiry = submit(name="Nombre Secreto", contact="+504 0000-0077", question="¿Pregunta única?")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT question, contact, name FROM inquiries_inquiry WHERE id = %s",
+            [inquiry.pk.hex if connection.vendor == "sqlite" else inquiry.pk],
+        )
+        stored = " ".join(cursor.fetchone())
+    assert "Secreto" not in stored and "0077" not in stored and "única" not in stored
+    reloaded = Inquiry.objects.get(pk=inquiry.pk)
+    assert (reloaded.name, reloaded.contact, reloaded.question) == (
+        "Nombre Secreto",
+        "+504 0000-0077",
+        "¿Pregunta única?",
+    )

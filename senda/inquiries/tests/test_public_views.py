@@ -169,7 +169,7 @@ def test_a_flood_from_one_source_is_limited_and_another_source_still_gets_throug
     assert set(statuses[5:]) == {429}
     assert other.status_code == 302
     assert Inquiry.objects.count() == 6
-    assert Inquiry.objects.filter(contact="+504 0000-0099").exists()
+    assert "+504 0000-0099" in {inquiry.contact for inquiry in Inquiry.objects.all()}
     # No address is kept anywhere: not in the rows, not in the cache keys.
     assert not AuditEntry.objects.filter(details__icontains="198.51").exists()
 
