@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from senda.accounts.models import User
 from senda.accounts.roles import Role
+from senda.accounts.testing import browser_login
 from senda.accounts.tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from senda.campaigns.models import Campaign, CampaignStatus
 from senda.geo.models import AdminArea, Country
@@ -41,11 +42,7 @@ def test_create_a_campaign_with_a_placement_and_its_qr_code(
     live_server: Any, page: Any, officer: User
 ) -> None:
     base = live_server.url
-    page.goto(f"{base}/en/accounts/login/")
-    page.fill("#id_username", officer.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    browser_login(page, base, officer, TEST_PASSWORD)
 
     page.goto(f"{base}/en/staff/campaigns/")
     page.click("text=New campaign")

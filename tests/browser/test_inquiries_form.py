@@ -10,6 +10,7 @@ import pytest
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import browser_login
 from senda.accounts.tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from senda.directory.models import Service, Taxonomy, TaxonomyTerm
 from senda.directory.reference import load_taxonomy
@@ -102,11 +103,7 @@ def test_ask_without_javascript_then_the_information_point_answers(
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
     staff = context.new_page()
     try:
-        staff.goto(f"{base}/en/accounts/login/")
-        staff.fill("#id_username", information_desk["staff"].username)
-        staff.fill("#id_password", TEST_PASSWORD)
-        staff.click("main button[type=submit]")
-        staff.wait_for_load_state()
+        browser_login(staff, base, information_desk["staff"], TEST_PASSWORD)
         staff.goto(f"{base}/en/staff/inquiries/?show=new")
         staff.locator("tbody a").first.click()
         assert staff.locator("a[href='https://wa.me/50400000077']").count() == 1

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from senda.accounts.testing import browser_login
 from senda.campaigns.models import Placement, PlacementDailyCount
 from senda.core.demo import DEMO_PASSWORD, load_all
 from senda.inquiries.models import Inquiry
@@ -118,10 +119,7 @@ def test_from_a_poster_to_an_answered_request(
     staff_context = browser.new_context(viewport={"width": 1024, "height": 900})
     staff = staff_context.new_page()
     try:
-        staff.goto(f"{base}{prefix}/accounts/login/")
-        staff.fill("#id_username", member.user.username)
-        staff.fill("#id_password", DEMO_PASSWORD)
-        staff.click("main button[type=submit]")
+        browser_login(staff, base, member.user, DEMO_PASSWORD, prefix=prefix)
         staff.goto(f"{base}{prefix}/staff/inquiries/{inquiry.pk}/")
         staff.locator("form[action$='/assign/'] button[type=submit]").click()
         staff.fill("form[action$='/reply/'] textarea[name=text]", "Le expliqué los requisitos.")

@@ -9,6 +9,7 @@ import pytest
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import browser_login
 from senda.accounts.tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from senda.directory.models import PublicationStatus, Schedule, Service, Taxonomy, TaxonomyTerm
 from senda.directory.reference import load_taxonomy
@@ -35,10 +36,7 @@ def partner(transactional_db: None) -> dict[str, Any]:
 
 
 def log_in(page: Any, base: str, user: User) -> None:
-    page.goto(f"{base}/en/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("main button[type=submit]")
+    browser_login(page, base, user, TEST_PASSWORD)
     page.wait_for_url(f"{base}/en/staff/directory/")
 
 

@@ -19,6 +19,24 @@ def test_every_page_forbids_outside_resources(client: Client, db: None) -> None:
     assert response["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.parametrize("path", ["/", "/en/accounts/login/", "/api/docs", "/staff/directory/"])
+def test_every_page_sends_the_strict_policy(client: Client, users_a, path: str) -> None:
+    login_verified(client, users_a[Role.INFO_POINT_STAFF])
+    policy = client.get(path)["Content-Security-Policy"]
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ):
+        assert directive in policy
+    assert "unsafe" not in policy
+
+
 @pytest.mark.parametrize("role", Role.values)
 def test_admin_site_refuses_every_role(client: Client, users_a, role) -> None:
     login_verified(client, users_a[role])
