@@ -258,7 +258,11 @@ def follow_ups_from_rules(
     (and ``referral``): the organisation's rules and the programme-wide ones. Idempotent per
     (rule, person, referral); nothing for erased or merged people, and no contact task for
     someone who did not agree to be contacted. Called by the actions that cause the trigger."""
-    person = Person.objects.select_for_update().select_related("registered_by").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("registered_by")
+        .get(pk=person.pk)
+    )
     if not person.is_active_record:
         return []
     rules = FollowUpRule.objects.filter(
@@ -320,7 +324,7 @@ def follow_ups_cancel_contact(*, person: Person, actor: User | None) -> int:
     withdrawn): tasks from contact rules. Tasks written by hand stay for the worker to judge.
     Returns how many were cancelled."""
     tasks = list(
-        FollowUp.objects.select_for_update().filter(
+        FollowUp.objects.select_for_update(of=("self",)).filter(
             person=person, status=FollowUpStatus.OPEN, rule__requires_contact=True
         )
     )
