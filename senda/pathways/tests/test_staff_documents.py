@@ -11,6 +11,7 @@ from django.utils import translation
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
+from senda.accounts.testing import login_verified
 from senda.core.errors import PermissionDeniedError
 from senda.core.models import AuditEntry
 from senda.directory.tests.factories import LocationFactory, ServiceFactory
@@ -69,7 +70,7 @@ GT_ROW = _row(
 def test_editor_creates_a_document_with_sources_and_spare_rows(
     client: Client, users_a: dict[str, User]
 ) -> None:
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     page = client.get("/en/staff/guides/documents/new/")
     assert page.status_code == 200
     assert len(page.context["rows"].forms) == 2  # spare empty rows
@@ -101,7 +102,7 @@ def test_editor_edits_adds_and_removes_sources(client: Client, users_a: dict[str
     document = DocumentFactory.create(slug="passport", name="Pasaporte")
     DocumentSourceFactory.create(document=document, country_id="GT", where="IGM")
     DocumentSourceFactory.create(document=document, country_id="HN", where="INM Honduras")
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     url = f"/en/staff/guides/documents/{document.pk}/"
     page = client.get(url)
     assert page.status_code == 200
@@ -163,7 +164,7 @@ def test_bad_input_is_refused_keeps_the_typing_and_saves_nothing(
     message: str,
     kept: str,
 ) -> None:
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     with translation.override("en"):
         response = client.post(
             "/en/staff/guides/documents/new/", _post(rows, **{"slug": "passport", **document})
@@ -178,7 +179,7 @@ def test_bad_input_is_refused_keeps_the_typing_and_saves_nothing(
 
 def test_existing_short_name_is_refused_on_create(client: Client, users_a: dict[str, User]) -> None:
     DocumentFactory.create(slug="passport", name="Original")
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     with translation.override("en"):
         response = client.post("/en/staff/guides/documents/new/", _post([GT_ROW], slug="passport"))
     assert response.status_code == 200
@@ -221,7 +222,7 @@ def test_document_pages_matrix(
     actor = (users_a if org_key == "a" else users_b)[role]
     document = DocumentFactory.create(slug="passport", name="Original")
     DocumentSourceFactory.create(document=document, country_id="GT", where="IGM")
-    client.force_login(actor)
+    login_verified(client, actor)
     before = AuditEntry.objects.count()
     listing = client.get(DOCUMENTS)
     edit = client.get(f"/en/staff/guides/documents/{document.pk}/")
@@ -288,7 +289,7 @@ def test_editor_picks_where_to_apply_and_readers_see_it(
     client: Client, users_a: dict[str, User], org_a: Organisation, places: dict[str, Any]
 ) -> None:
     channel = ChannelFactory.create(owner=org_a, slug="worker", published=True)
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     edit = client.get(f"/en/staff/guides/channels/{channel.pk}/")
     url = f"/en/staff/guides/channels/{channel.pk}/where/"
     assert url in edit.content.decode()
@@ -334,7 +335,7 @@ def test_where_to_apply_refuses_entries_not_offered(
     client: Client, users_a: dict[str, User], org_a: Organisation, places: dict[str, Any]
 ) -> None:
     channel = ChannelFactory.create(owner=org_a)
-    client.force_login(users_a[EDITOR])
+    login_verified(client, users_a[EDITOR])
     response = client.post(
         f"/en/staff/guides/channels/{channel.pk}/where/",
         {"services": [str(places["inm"].pk)], "locations": [str(places["abroad"].pk)]},
@@ -358,7 +359,7 @@ def test_where_to_apply_matrix(
 ) -> None:
     actor = (users_a if org_key == "a" else users_b)[role]
     channel = ChannelFactory.create(owner=org_a)
-    client.force_login(actor)
+    login_verified(client, actor)
     before = AuditEntry.objects.count()
     url = f"/en/staff/guides/channels/{channel.pk}/where/"
     page = client.get(url)
