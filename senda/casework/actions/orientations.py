@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import importlib
-import inspect
 import uuid
 from collections.abc import Sequence
 
@@ -14,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from senda.accounts.models import User
 from senda.casework.access import people_visible_to, people_workable_by
+from senda.casework.actions.people import person_touch
 from senda.casework.models import (
     ContactChannel,
     Orientation,
@@ -30,22 +29,6 @@ from senda.geo.models import AdminArea
 NOTE_MAX = 4000
 # Devices' clocks drift: a session "a few minutes in the future" is still accepted.
 CLOCK_SKEW = datetime.timedelta(minutes=10)
-
-
-def _touch(person: Person, at: datetime.datetime) -> None:
-    """Activity restarts the retention clock (``person_touch`` once the people part has it)."""
-    try:
-        people_actions = importlib.import_module("senda.casework.actions.people")
-    except ImportError:
-        people_actions = None
-    touch = getattr(people_actions, "person_touch", None)
-    if touch is not None:
-        if "at" in inspect.signature(touch).parameters:
-            touch(person=person, at=at)
-        else:
-            touch(person=person)
-        return
-    Person.objects.filter(pk=person.pk, last_activity_at__lt=at).update(last_activity_at=at)
 
 
 @transaction.atomic
@@ -120,7 +103,7 @@ def orientation_record(
         client_uuid=client_uuid,
     )
     orientation.topics.set(allowed)
-    _touch(person, now)
+    person_touch(person, at=now)
     audit(
         actor=actor,
         action="casework.orientation_record",

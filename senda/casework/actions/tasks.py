@@ -23,6 +23,7 @@ from senda.casework.access import (
     people_workable_by,
     team_member_ids,
 )
+from senda.casework.actions.people import person_touch
 from senda.casework.models import (
     FollowUp,
     FollowUpRule,
@@ -135,6 +136,7 @@ def followup_create(
         note=note,
         client_uuid=client_uuid,
     )
+    person_touch(person)
     audit(
         actor=actor,
         action="casework.followup_create",
@@ -156,6 +158,8 @@ def followup_complete(*, actor: User, follow_up: FollowUp, note: str = "") -> Fo
     task.completed_by = actor
     task.note = note
     task.save(update_fields=["status", "completed_at", "completed_by", "note"])
+    # Following up is activity with the person: the retention clock restarts.
+    person_touch(task.person, at=task.completed_at)
     audit(
         actor=actor,
         action="casework.followup_complete",

@@ -16,6 +16,7 @@ from senda.casework.models import (
     FollowUpRule,
     FollowUpStatus,
     FollowUpTrigger,
+    Person,
     ReferralReason,
     Topic,
     TopicUse,
@@ -148,16 +149,21 @@ def test_complete_needs_a_note_and_happens_once(
     users_a: dict[str, User], org_a: Organisation
 ) -> None:
     promoter = users_a[Role.HEALTH_PROMOTER]
-    task = FollowUpFactory.create(
-        person=PersonFactory.create(organisation=org_a, registered_by=promoter)
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    person = PersonFactory.create(
+        organisation=org_a, registered_by=promoter, last_activity_at=long_ago
     )
+    task = FollowUpFactory.create(person=person)
     with pytest.raises(ValidationError):
         actions.followup_complete(actor=promoter, follow_up=task, note="")
+    assert Person.objects.get(pk=person.pk).last_activity_at == long_ago
 
     done = actions.followup_complete(actor=promoter, follow_up=task, note="Asistió")
 
     assert done.status == FollowUpStatus.DONE and done.completed_by == promoter
     assert FollowUp.objects.get(pk=task.pk).note == "Asistió"
+    # Following up is activity: the retention clock restarts.
+    assert Person.objects.get(pk=person.pk).last_activity_at > long_ago
     with pytest.raises(ValidationError):
         actions.followup_cancel(actor=promoter, follow_up=task)
     entry = AuditEntry.objects.get(action="casework.followup_complete")
