@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from senda.core.fields import EncryptedTextField
@@ -196,7 +197,8 @@ class Person(models.Model):
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    registered_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the person was registered (on the phone, which may sync later).
+    registered_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The retention clock: personal data goes after a period without activity.
     last_activity_at = models.DateTimeField(db_index=True)
     merged_into = models.ForeignKey(
@@ -449,7 +451,7 @@ class Referral(models.Model):
         db_index=True,
     )
     status_changed_at = models.DateTimeField()
-    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    decline_reason = EncryptedTextField(_("reason for declining"))
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=ReferralOutcome.choices, blank=True
     )

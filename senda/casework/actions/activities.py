@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,6 +36,7 @@ from senda.casework.queries.activities import (
     outreach_may_edit,
     session_may_edit,
 )
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import PermissionDeniedError, ValidationError
 from senda.directory.models import Location
@@ -90,7 +90,7 @@ class SessionInput:
 
 def _check_date(date: datetime.date, errors: dict[str, list[str]]) -> None:
     # One day of slack: a promoter west of the server may already be "tomorrow" for it.
-    if date > timezone.localdate() + datetime.timedelta(days=1):
+    if date > clock.localdate() + datetime.timedelta(days=1):
         errors.setdefault("date", []).append(_("The date cannot be in the future."))
 
 
@@ -247,7 +247,7 @@ def outreach_update(
     *, actor: User, activity: OutreachActivity, data: OutreachInput
 ) -> OutreachActivity:
     """Correct an outreach activity: every field and the whole grid are replaced."""
-    if not outreach_may_edit(user=actor, activity=activity, now=timezone.now()):
+    if not outreach_may_edit(user=actor, activity=activity, now=clock.now()):
         raise edit_refusal()
     organisation = activity.organisation
     cells = _clean_outreach(organisation, data)
@@ -274,7 +274,7 @@ def outreach_update(
 @transaction.atomic
 def outreach_delete(*, actor: User, activity: OutreachActivity) -> None:
     """Delete an outreach activity recorded by mistake (recorder or supervisor, in time)."""
-    if not outreach_may_edit(user=actor, activity=activity, now=timezone.now()):
+    if not outreach_may_edit(user=actor, activity=activity, now=clock.now()):
         raise edit_refusal()
     organisation = activity.organisation
     audit(
@@ -388,7 +388,7 @@ def vaccination_session_update(
     *, actor: User, session: VaccinationSession, data: SessionInput
 ) -> VaccinationSession:
     """Correct a vaccination session: every field and the whole dose grid are replaced."""
-    if not session_may_edit(user=actor, session=session, now=timezone.now()):
+    if not session_may_edit(user=actor, session=session, now=clock.now()):
         raise edit_refusal()
     organisation = session.organisation
     cells = _clean_session(organisation, data)
@@ -413,7 +413,7 @@ def vaccination_session_update(
 @transaction.atomic
 def vaccination_session_delete(*, actor: User, session: VaccinationSession) -> None:
     """Delete a vaccination session recorded by mistake (recorder or supervisor, in time)."""
-    if not session_may_edit(user=actor, session=session, now=timezone.now()):
+    if not session_may_edit(user=actor, session=session, now=clock.now()):
         raise edit_refusal()
     audit(
         actor=actor,

@@ -22,6 +22,7 @@ from senda.casework.models import (
     Topic,
     TopicUse,
 )
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.geo.models import AdminArea
@@ -75,7 +76,7 @@ def orientation_record(
         errors["place_type"] = [_("Choose where the orientation took place.")]
     if outcome not in OrientationOutcome.values:
         errors["outcome"] = [_("Choose how the orientation ended.")]
-    now = timezone.now()
+    now = clock.now()
     if timezone.is_naive(occurred_at):
         occurred_at = timezone.make_aware(occurred_at)
     if occurred_at > now + CLOCK_SKEW:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +28,7 @@ from senda.casework.models import (
     ConsentScope,
     FollowUp,
     FollowUpStatus,
+    FollowUpTrigger,
     Orientation,
     Person,
     PersonSearchKey,
@@ -38,6 +38,7 @@ from senda.casework.models import (
     age_group_for,
 )
 from senda.casework.queries.people import duplicate_candidates, inquiry_prefill
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.geo.models import AdminArea, Country
@@ -95,7 +96,7 @@ class PossibleDuplicatesError(Exception):
 def person_touch(person: Person, *, at: datetime.datetime | None = None) -> None:
     """Restart the retention clock of ``person``: call it from every action that works with
     them (orientation, referral, follow-up), inside that action's transaction."""
-    moment = at or timezone.now()
+    moment = at or clock.now()
     Person.objects.filter(pk=person.pk, last_activity_at__lt=moment).update(last_activity_at=moment)
     if person.last_activity_at is None or person.last_activity_at < moment:
         person.last_activity_at = moment
@@ -151,7 +152,7 @@ def _clean_fields(
         cleaned["community"] = data["community"]
     if "year_of_birth" in data or "age_group" in data:
         year = data.get("year_of_birth")
-        this_year = timezone.localdate().year
+        this_year = clock.localdate().year
         if year is not None:
             if not isinstance(year, int) or not this_year - OLDEST_AGE <= year <= this_year:
                 errors["year_of_birth"] = [
@@ -305,12 +306,13 @@ def person_register(
         )
         if candidates:
             raise PossibleDuplicatesError(candidates)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         person = Person.objects.create(
             organisation=organisation,
             code=_unused_card_code(organisation),
             registered_by=actor,
+            registered_at=now,
             last_activity_at=now,
             consents_to_contact=consent_contact,
             consents_to_share=consent_share,
@@ -339,6 +341,11 @@ def person_register(
                 "confirmed_new": confirm_new,
             },
         )
+        # Rules such as "call to check on them a month after registration". Imported here:
+        # the tasks actions import this module.
+        from senda.casework.actions.tasks import follow_ups_from_rules
+
+        follow_ups_from_rules(trigger=FollowUpTrigger.PERSON_REGISTERED, person=person, actor=actor)
     return person
 
 
@@ -395,7 +402,7 @@ def person_update(*, actor: User, person: Person, **changes: Any) -> Person:
         for name in changed:
             setattr(person, name, cleaned[name])
         if changed:
-            person.last_activity_at = timezone.now()
+            person.last_activity_at = clock.now()
             person.save(update_fields=[*changed, "last_activity_at"])
             if {"given_name", "family_name", "phone"} & set(changed):
                 store_search_keys(person)
@@ -428,7 +435,7 @@ def consent_grant(*, actor: User, person: Person, scope: str) -> Person:
         flag = "consents_to_contact" if scope == ConsentScope.CONTACT else "consents_to_share"
         if getattr(person, flag):
             return person
-        now = timezone.now()
+        now = clock.now()
         setattr(person, flag, True)
         person.last_activity_at = now
         person.save(update_fields=[flag, "last_activity_at"])
@@ -452,7 +459,7 @@ def consent_withdraw(*, actor: User, person: Person, scope: str) -> Person:
     scope = _scope(scope)
     with transaction.atomic():
         person = _workable(actor, person)
-        now = timezone.now()
+        now = clock.now()
         flags: dict[str, str] = {
             ConsentScope.CONTACT: "consents_to_contact",
             ConsentScope.SHARE: "consents_to_share",
@@ -534,7 +541,7 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person) -> Person:
             "follow_ups": FollowUp.objects.filter(person=duplicate).update(person=keep),
             "consent_events": ConsentEvent.objects.filter(person=duplicate).update(person=keep),
         }
-        now = timezone.now()
+        now = clock.now()
         for scope, flag in (
             (ConsentScope.CONTACT, "consents_to_contact"),
             (ConsentScope.SHARE, "consents_to_share"),
@@ -578,7 +585,7 @@ def _erase(*, actor: User | None, person: Person, reason: str, now: datetime.dat
     cancelled = _cancel_open_follow_ups(person)
     FollowUp.objects.filter(person=person).update(note="")
     Orientation.objects.filter(person=person).update(note="")
-    Referral.objects.filter(person=person).update(note="", outcome_note="")
+    Referral.objects.filter(person=person).update(note="", outcome_note="", decline_reason="")
     ReferralEvent.objects.filter(referral__person=person).update(note="")
     PersonSearchKey.objects.filter(person=person).delete()
     for name in PERSONAL_FIELDS:
@@ -627,7 +634,7 @@ def person_erase(*, actor: User, person: Person, reason: str) -> Person:
         )
         if found.erased_at is not None:
             raise ValidationError(_("This person's data has already been erased."))
-        return _erase(actor=actor, person=found, reason=reason, now=timezone.now())
+        return _erase(actor=actor, person=found, reason=reason, now=clock.now())
 
 
 def people_apply_retention(
@@ -640,7 +647,7 @@ def people_apply_retention(
     command; no actor). Each batch in its own transaction: an interrupted run resumes."""
     from senda.casework.queries.people import people_for_retention
 
-    now = now or timezone.now()
+    now = now or clock.now()
     days = conf.retention_days()
     erased = 0
     while True:

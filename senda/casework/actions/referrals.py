@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from senda.accounts.models import Organisation, User
@@ -34,6 +33,7 @@ from senda.casework.models import (
     ReferralStatus,
     Urgency,
 )
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.queries import get_or_not_found
@@ -163,7 +163,7 @@ def referral_create(
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
+    now = clock.now()
     referral = Referral.objects.create(
         organisation=locked.organisation,
         receiving_organisation=chosen_service.owner,
@@ -241,7 +241,7 @@ def _step(
                 "next": ReferralStatus(to_status).label,
             }
         )
-    now = at or timezone.now()
+    now = at or clock.now()
     from_status = referral.status
     referral.status = to_status
     referral.status_changed_at = now
@@ -431,7 +431,7 @@ EXPIRABLE_STATUSES = frozenset(
 def referrals_expire(*, now: datetime.datetime | None = None, batch_size: int = 500) -> int:
     """Expire open referrals with no news for ``conf.referral_expire_days()`` (no actor; each
     change audited). Returns how many expired. Batches commit one by one."""
-    now = now or timezone.now()
+    now = now or clock.now()
     cutoff = now - datetime.timedelta(days=conf.referral_expire_days())
     stale = Referral.objects.filter(
         status__in=EXPIRABLE_STATUSES, status_changed_at__lt=cutoff

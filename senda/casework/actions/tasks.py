@@ -33,6 +33,7 @@ from senda.casework.models import (
     Referral,
 )
 from senda.casework.queries.tasks import is_case_worker, reassignable_workers
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.queries import get_or_not_found
@@ -116,7 +117,7 @@ def followup_create(
         note = _clean_text(note, field="note", limit=NOTE_MAX, required=False)
     except ValidationError as exc:
         errors.update(exc.errors)
-    today = timezone.localdate()
+    today = clock.localdate()
     if due_on < today:
         errors["due_on"] = [_("The due date cannot be in the past.")]
     elif due_on > today + datetime.timedelta(days=LONGEST_DUE_DAYS):
@@ -154,7 +155,7 @@ def followup_complete(*, actor: User, follow_up: FollowUp, note: str = "") -> Fo
     _require_open(task)
     note = _clean_text(note, field="note", limit=NOTE_MAX, required=True)
     task.status = FollowUpStatus.DONE
-    task.completed_at = timezone.now()
+    task.completed_at = clock.now()
     task.completed_by = actor
     task.note = note
     task.save(update_fields=["status", "completed_at", "completed_by", "note"])
@@ -177,7 +178,7 @@ def followup_cancel(*, actor: User, follow_up: FollowUp, note: str = "") -> Foll
     _require_open(task)
     note = _clean_text(note, field="note", limit=NOTE_MAX, required=False)
     task.status = FollowUpStatus.CANCELLED
-    task.completed_at = timezone.now()
+    task.completed_at = clock.now()
     task.completed_by = actor
     if note:
         task.note = note
@@ -231,7 +232,7 @@ def _event_date(trigger: str, person: Person, referral: Referral | None) -> date
         moment = referral.attended_at
     elif referral is not None and trigger == FollowUpTrigger.REFERRAL_CLOSED:
         moment = referral.closed_at
-    return timezone.localdate(moment) if moment is not None else timezone.localdate()
+    return timezone.localdate(moment) if moment is not None else clock.localdate()
 
 
 def _rule_assignee(person: Person, referral: Referral | None, actor: User | None) -> User | None:
@@ -332,7 +333,7 @@ def follow_ups_cancel_contact(*, person: Person, actor: User | None) -> int:
             person=person, status=FollowUpStatus.OPEN, rule__requires_contact=True
         )
     )
-    now = timezone.now()
+    now = clock.now()
     for task in tasks:
         task.status = FollowUpStatus.CANCELLED
         task.completed_at = now

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from senda.accounts.models import Membership, Organisation, User
@@ -26,6 +25,7 @@ from senda.casework.models import (
     TrainingParticipant,
 )
 from senda.casework.queries.activities import holds
+from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import PermissionDeniedError, ValidationError
 from senda.geo.models import AdminArea
@@ -234,12 +234,12 @@ def training_participant_set_status(
     if status not in ParticipationStatus.values:
         raise ValidationError({"status": [_("Choose a status.")]})
     if status == ParticipationStatus.COMPLETED:
-        completed_on = completed_on or min(training.ends_on, timezone.localdate())
+        completed_on = completed_on or min(training.ends_on, clock.localdate())
         if completed_on < training.starts_on:
             raise ValidationError(
                 {"completed_on": [_("The completion date cannot be before the training starts.")]}
             )
-        if completed_on > timezone.localdate() + datetime.timedelta(days=1):
+        if completed_on > clock.localdate() + datetime.timedelta(days=1):
             raise ValidationError(
                 {"completed_on": [_("The completion date cannot be in the future.")]}
             )

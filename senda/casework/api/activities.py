@@ -211,7 +211,7 @@ def _outreach_refusal() -> str:
 
 
 @router.get(
-    "/field/outreach-activities",
+    "/outreach-activities",
     response={200: list[OutreachOut], **READ_ERRORS},
     summary="List outreach activities",
 )
@@ -226,7 +226,7 @@ def outreach_list(
 
 
 @router.get(
-    "/field/outreach-activities/totals",
+    "/outreach-activities/totals",
     response={200: TotalsOut, **READ_ERRORS},
     summary="People reached by sex, age group and community",
 )
@@ -237,7 +237,7 @@ def outreach_totals(
 
 
 @router.post(
-    "/field/outreach-activities",
+    "/outreach-activities",
     response={201: OutreachOut, 200: OutreachOut, **WRITE_ERRORS},
     summary="Record an outreach activity",
     description="Answers 200 with the first record when `client_uuid` was already recorded.",
@@ -269,7 +269,7 @@ def outreach_record(request: HttpRequest, payload: OutreachIn) -> Status:
 
 
 @router.get(
-    "/field/outreach-activities/{activity_id}",
+    "/outreach-activities/{activity_id}",
     response={200: OutreachOut, **READ_ERRORS},
     summary="Get an outreach activity",
 )
@@ -278,7 +278,7 @@ def outreach_get(request: HttpRequest, activity_id: uuid.UUID) -> OutreachActivi
 
 
 @router.put(
-    "/field/outreach-activities/{activity_id}",
+    "/outreach-activities/{activity_id}",
     response={200: OutreachOut, **WRITE_ERRORS},
     summary="Correct an outreach activity (every field and the whole grid)",
 )
@@ -296,7 +296,7 @@ def outreach_update(
 
 
 @router.delete(
-    "/field/outreach-activities/{activity_id}",
+    "/outreach-activities/{activity_id}",
     response={204: None, **WRITE_ERRORS},
     summary="Delete an outreach activity recorded by mistake",
 )
@@ -415,7 +415,7 @@ def _session_input(organisation: Organisation, payload: SessionIn) -> activity_a
 
 
 @router.get(
-    "/field/vaccination-sessions",
+    "/vaccination-sessions",
     response={200: list[SessionOut], **READ_ERRORS},
     summary="List vaccination sessions",
 )
@@ -429,7 +429,7 @@ def vaccination_session_list(
 
 
 @router.get(
-    "/field/vaccination-sessions/totals",
+    "/vaccination-sessions/totals",
     response={200: DoseTotalsOut, **READ_ERRORS},
     summary="Doses by vaccine and age group, and people referred onwards",
 )
@@ -440,7 +440,7 @@ def vaccination_session_totals(
 
 
 @router.post(
-    "/field/vaccination-sessions",
+    "/vaccination-sessions",
     response={201: SessionOut, 200: SessionOut, **WRITE_ERRORS},
     summary="Record a vaccination session",
     description="Answers 200 with the first record when `client_uuid` was already recorded.",
@@ -471,7 +471,7 @@ def vaccination_session_record(request: HttpRequest, payload: SessionIn) -> Stat
 
 
 @router.get(
-    "/field/vaccination-sessions/{session_id}",
+    "/vaccination-sessions/{session_id}",
     response={200: SessionOut, **READ_ERRORS},
     summary="Get a vaccination session",
 )
@@ -480,7 +480,7 @@ def vaccination_session_get(request: HttpRequest, session_id: uuid.UUID) -> Vacc
 
 
 @router.put(
-    "/field/vaccination-sessions/{session_id}",
+    "/vaccination-sessions/{session_id}",
     response={200: SessionOut, **WRITE_ERRORS},
     summary="Correct a vaccination session (every field and the whole dose grid)",
 )
@@ -496,7 +496,7 @@ def vaccination_session_update(
 
 
 @router.delete(
-    "/field/vaccination-sessions/{session_id}",
+    "/vaccination-sessions/{session_id}",
     response={204: None, **WRITE_ERRORS},
     summary="Delete a vaccination session recorded by mistake",
 )
@@ -643,7 +643,7 @@ def _training_input(payload: TrainingIn) -> training_actions.TrainingInput:
 
 
 @router.get(
-    "/field/training-topics",
+    "/training-topics",
     response={200: list[TopicOut], **READ_ERRORS},
     summary="The topics a training can cover",
 )
@@ -652,7 +652,7 @@ def training_topic_list(request: HttpRequest) -> list[Any]:
 
 
 @router.get(
-    "/field/training-matrix",
+    "/training-matrix",
     response={200: MatrixOut, **READ_ERRORS},
     summary="Who is trained on what: people x training topics, with completion dates",
 )
@@ -682,7 +682,7 @@ def training_matrix(request: HttpRequest, filters: Query[MatrixFiltersIn]) -> Ma
 
 
 @router.get(
-    "/field/trainings",
+    "/trainings",
     response={200: list[TrainingSummaryOut], **READ_ERRORS},
     summary="List trainings",
 )
@@ -699,7 +699,7 @@ def training_list(
 
 
 @router.post(
-    "/field/trainings",
+    "/trainings",
     response={201: TrainingOut, **WRITE_ERRORS},
     summary="Create a training",
 )
@@ -718,7 +718,7 @@ def training_create(request: HttpRequest, payload: TrainingIn) -> Status:
 
 
 @router.get(
-    "/field/trainings/{training_id}",
+    "/trainings/{training_id}",
     response={200: TrainingOut, **READ_ERRORS},
     summary="Get a training with its participants",
 )
@@ -727,7 +727,7 @@ def training_get(request: HttpRequest, training_id: uuid.UUID) -> TrainingEvent:
 
 
 @router.put(
-    "/field/trainings/{training_id}",
+    "/trainings/{training_id}",
     response={200: TrainingOut, **WRITE_ERRORS},
     summary="Change a training",
 )
@@ -741,7 +741,7 @@ def training_update(
 
 
 @router.delete(
-    "/field/trainings/{training_id}",
+    "/trainings/{training_id}",
     response={204: None, **WRITE_ERRORS},
     summary="Delete a training",
 )
@@ -753,7 +753,7 @@ def training_delete(request: HttpRequest, training_id: uuid.UUID) -> Status:
 
 
 @router.post(
-    "/field/trainings/{training_id}/participants",
+    "/trainings/{training_id}/participants",
     response={201: ParticipantOut, **WRITE_ERRORS},
     summary="Add a participant: a member of the organisation, or a partner's staff by name",
 )
@@ -785,7 +785,7 @@ def training_participant_add(
 
 
 @router.patch(
-    "/field/trainings/{training_id}/participants/{participant_id}",
+    "/trainings/{training_id}/participants/{participant_id}",
     response={200: ParticipantOut, **WRITE_ERRORS},
     summary="Mark a participant completed, did not complete, or enrolled",
 )
@@ -807,7 +807,7 @@ def training_participant_status(
 
 
 @router.delete(
-    "/field/trainings/{training_id}/participants/{participant_id}",
+    "/trainings/{training_id}/participants/{participant_id}",
     response={204: None, **WRITE_ERRORS},
     summary="Remove a participant",
 )
@@ -917,12 +917,12 @@ def _members(organisation: Organisation, user_ids: list[int]) -> list[User]:
     return members
 
 
-@router.get("/field/teams", response={200: list[TeamOut], **READ_ERRORS}, summary="List teams")
+@router.get("/teams", response={200: list[TeamOut], **READ_ERRORS}, summary="List teams")
 def team_list(request: HttpRequest) -> list[Team]:
     return list(team_queries.teams_managed_by(user=request_user(request)))
 
 
-@router.post("/field/teams", response={201: TeamOut, **WRITE_ERRORS}, summary="Create a team")
+@router.post("/teams", response={201: TeamOut, **WRITE_ERRORS}, summary="Create a team")
 def team_create(request: HttpRequest, payload: TeamIn) -> Status:
     user = request_user(request)
     organisation = _admin_organisation(user, payload.organisation_id)
@@ -936,13 +936,13 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Status:
     return Status(201, team_queries.team_get(user=user, team_id=team.pk))
 
 
-@router.get("/field/teams/{team_id}", response={200: TeamOut, **READ_ERRORS}, summary="Get a team")
+@router.get("/teams/{team_id}", response={200: TeamOut, **READ_ERRORS}, summary="Get a team")
 def team_get(request: HttpRequest, team_id: uuid.UUID) -> Team:
     return team_queries.team_get(user=request_user(request), team_id=team_id)
 
 
 @router.put(
-    "/field/teams/{team_id}",
+    "/teams/{team_id}",
     response={200: TeamOut, **WRITE_ERRORS},
     summary="Rename a team or change its supervisor",
 )
@@ -958,9 +958,7 @@ def team_update(request: HttpRequest, team_id: uuid.UUID, payload: TeamChangeIn)
     return team_queries.team_get(user=user, team_id=team.pk)
 
 
-@router.delete(
-    "/field/teams/{team_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a team"
-)
+@router.delete("/teams/{team_id}", response={204: None, **WRITE_ERRORS}, summary="Delete a team")
 def team_delete(request: HttpRequest, team_id: uuid.UUID) -> Status:
     user = request_user(request)
     team_actions.team_delete(actor=user, team=team_queries.team_get(user=user, team_id=team_id))
@@ -968,7 +966,7 @@ def team_delete(request: HttpRequest, team_id: uuid.UUID) -> Status:
 
 
 @router.post(
-    "/field/teams/{team_id}/members",
+    "/teams/{team_id}/members",
     response={200: TeamOut, **WRITE_ERRORS},
     summary="Add a case worker to a team",
 )
@@ -981,7 +979,7 @@ def team_member_add(request: HttpRequest, team_id: uuid.UUID, payload: MemberIn)
 
 
 @router.delete(
-    "/field/teams/{team_id}/members/{user_id}",
+    "/teams/{team_id}/members/{user_id}",
     response={200: TeamOut, **WRITE_ERRORS},
     summary="Take a member out of a team",
 )
@@ -998,7 +996,7 @@ def team_member_remove(
 
 
 @router.get(
-    "/field/centre-assignments",
+    "/centre-assignments",
     response={200: list[CentreAssignmentOut], **READ_ERRORS},
     summary="List which focal points work at which centres",
 )
@@ -1007,7 +1005,7 @@ def centre_assignment_list(request: HttpRequest) -> list[CentreAssignment]:
 
 
 @router.post(
-    "/field/centre-assignments",
+    "/centre-assignments",
     response={201: CentreAssignmentOut, **WRITE_ERRORS},
     summary="Assign a focal point to a centre",
 )
@@ -1035,7 +1033,7 @@ def centre_assign(request: HttpRequest, payload: CentreAssignmentIn) -> Status:
 
 
 @router.delete(
-    "/field/centre-assignments/{assignment_id}",
+    "/centre-assignments/{assignment_id}",
     response={204: None, **WRITE_ERRORS},
     summary="End a centre assignment",
 )

@@ -27,10 +27,8 @@ from senda.casework.models import (
     AgeGroup,
     ConsentEvent,
     FollowUp,
-    Orientation,
     Person,
     PersonSearchKey,
-    Referral,
     SearchKeyKind,
     age_group_for,
 )
@@ -122,22 +120,15 @@ def person_open(*, user: User, person_id: uuid.UUID | str, purpose: str = "view"
 @dataclass(frozen=True)
 class PersonHistory:
     consent_events: list[ConsentEvent]
-    orientations: list[Orientation]
-    referrals: list[Referral]
     follow_ups: list[FollowUp]
     merged_from: list[Person]
 
 
 def person_history(*, person: Person) -> PersonHistory:
-    """What happened with a person, as the related rows stand (other parts own the pages)."""
+    """Consents, follow-ups and merged records of a person (orientations and referrals have
+    their own includes on the person page)."""
     return PersonHistory(
         consent_events=list(person.consent_events.select_related("recorded_by")),
-        orientations=list(
-            person.orientations.select_related("worker").prefetch_related("topics")[:100]
-        ),
-        referrals=list(
-            person.referrals.select_related("service", "location", "receiving_organisation")[:100]
-        ),
         follow_ups=list(person.follow_ups.select_related("assigned_to")[:100]),
         merged_from=list(person.merged_from.all()),
     )

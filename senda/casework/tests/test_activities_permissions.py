@@ -177,42 +177,36 @@ ENDPOINTS = [
         lambda world: reverse("casework:centre_unassign", args=[world.assignment.pk]),
         admin_a,
     ),
-    Endpoint(
-        "api_outreach_list", "GET", lambda w: "/api/field/outreach-activities", reads, api=True
-    ),
+    Endpoint("api_outreach_list", "GET", lambda w: "/api/outreach-activities", reads, api=True),
     Endpoint(
         "api_outreach_delete",
         "DELETE",
-        lambda w: f"/api/field/outreach-activities/{w.activity.pk}",
+        lambda w: f"/api/outreach-activities/{w.activity.pk}",
         edits_a,
         api=True,
     ),
     Endpoint(
         "api_session_get",
         "GET",
-        lambda w: f"/api/field/vaccination-sessions/{w.session.pk}",
+        lambda w: f"/api/vaccination-sessions/{w.session.pk}",
         reads_a,
         api=True,
     ),
-    Endpoint(
-        "api_training_matrix", "GET", lambda w: "/api/field/training-matrix", trains, api=True
-    ),
+    Endpoint("api_training_matrix", "GET", lambda w: "/api/training-matrix", trains, api=True),
     Endpoint(
         "api_training_participant_add",
         "POST",
-        lambda w: f"/api/field/trainings/{w.training.pk}/participants",
+        lambda w: f"/api/trainings/{w.training.pk}/participants",
         manages_training_a,
         lambda world: {"name": "Ana Partner", "participant_organisation": "Cruz Roja"},
         api=True,
     ),
-    Endpoint("api_team_list", "GET", lambda w: "/api/field/teams", admin, api=True),
-    Endpoint(
-        "api_team_delete", "DELETE", lambda w: f"/api/field/teams/{w.team.pk}", admin_a, api=True
-    ),
+    Endpoint("api_team_list", "GET", lambda w: "/api/teams", admin, api=True),
+    Endpoint("api_team_delete", "DELETE", lambda w: f"/api/teams/{w.team.pk}", admin_a, api=True),
     Endpoint(
         "api_centre_unassign",
         "DELETE",
-        lambda w: f"/api/field/centre-assignments/{w.assignment.pk}",
+        lambda w: f"/api/centre-assignments/{w.assignment.pk}",
         admin_a,
         api=True,
     ),

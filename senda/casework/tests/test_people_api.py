@@ -49,7 +49,9 @@ def test_register_detail_and_search(org_a: Organisation, users_a: dict[str, User
     person_id = body["id"]
     detail = client.get(f"/api/people/{person_id}")
     assert detail.status_code == 200 and detail.json()["phone"] == "+507 6444-3322"
-    assert AuditEntry.objects.filter(action="casework.person_read", object_id=person_id).count() == 2
+    assert (
+        AuditEntry.objects.filter(action="casework.person_read", object_id=person_id).count() == 2
+    )
     found = client.get("/api/people", {"q": "guilmer"})
     assert [item["id"] for item in found.json()["items"]] == [person_id]
 

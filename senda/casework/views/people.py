@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from senda.accounts.models import User
 from senda.casework.actions import people as actions
 from senda.casework.queries import people as queries
+from senda.casework.queries import referrals as referral_queries
 from senda.casework.views.common import staff_page
 from senda.casework.views.people_forms import (
     ConsentForm,
@@ -147,13 +148,17 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 % {"old": person.code, "new": kept.code},
             )
             return redirect("casework:person_detail", person_id=kept.pk)
+    may_work = queries.may_work_with(user=user, person=person)
     return render(
         request,
         "casework/people/detail.html",
         {
             "person": person,
             "history": queries.person_history(person=person),
-            "may_work": queries.may_work_with(user=user, person=person),
+            "person_referrals": referral_queries.referrals_for_person(user=user, person=person),
+            # The include offers "refer" only to those who may work with the person.
+            "referral_person": person if may_work and person.erased_at is None else None,
+            "may_work": may_work,
             "may_erase": person.erased_at is None and queries.may_erase(user=user, person=person),
             "may_merge": person.is_active_record and queries.may_supervise(user=user),
         },
