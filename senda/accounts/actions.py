@@ -69,11 +69,13 @@ def member_add(
     last_name: str = "",
     email: str = "",
     password: str | None = None,
+    can_log_in: bool = True,
 ) -> tuple[Membership, str | None]:
     """Add a person to an organisation with a role; creates the user when new.
 
     Returns the membership and, for a new user without a given password, the temporary
-    password to hand over (they must change it at first login).
+    password to hand over (they must change it at first login). ``can_log_in=False`` creates
+    a new user with an unusable password (no hashing: the demo's many field workers).
     """
     _require_manager(actor, organisation)
     if role not in Role.values:
@@ -85,7 +87,13 @@ def member_add(
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-        if password is None:
+        if not can_log_in:
+            if password is not None:
+                raise ValidationError(
+                    {"password": [_("A member who cannot log in has no password.")]}
+                )
+            user.set_unusable_password()
+        elif password is None:
             temporary_password = secrets.token_urlsafe(9)
             user.set_password(temporary_password)
             user.must_change_password = True
