@@ -14,11 +14,18 @@ from types import ModuleType
 from django.db import transaction
 from django.utils import timezone
 
-from senda.core.demo import accounts, campaigns, directory, inquiries, pathways
+from senda.core.demo import accounts, campaigns, casework, directory, inquiries, pathways
 from senda.core.demo.accounts import DEMO_PASSWORD, DemoLogin, logins
 from senda.core.demo.world import DemoWorld
 
-DOMAINS: tuple[ModuleType, ...] = (accounts, directory, pathways, campaigns, inquiries)
+DOMAINS: tuple[ModuleType, ...] = (
+    accounts,
+    directory,
+    pathways,
+    campaigns,
+    inquiries,
+    casework,
+)
 
 __all__ = ["DEMO_PASSWORD", "DOMAINS", "DemoLogin", "DemoWorld", "load_all", "logins", "reset_all"]
 

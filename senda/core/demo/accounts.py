@@ -91,6 +91,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("admin.pa", "pa", Role.ORG_ADMIN, "Ana", "Administradora (demo)"),
     UserSpec("promotor.pa", "pa", Role.HEALTH_PROMOTER, "Pedro", "Promotor (demo)"),
     UserSpec("voluntaria.pa", "pa", Role.COMMUNITY_VOLUNTEER, "Valeria", "Voluntaria (demo)"),
+    UserSpec("supervisora.pa", "pa", Role.SUPERVISOR, "Silvia", "Supervisora (demo)"),
     UserSpec("focal.pa", "pa-health", Role.FOCAL_POINT, "Fabiola", "Enlace (demo)"),
     UserSpec("admin.gt", "gt", Role.ORG_ADMIN, "Gabriel", "Administrador (demo)"),
     UserSpec("editor.gt", "gt", Role.CONTENT_EDITOR, "Eva", "Editora (demo)"),
