@@ -161,7 +161,9 @@ class InboxPageOut(Schema):
     count: int
     page: int
     page_size: int
-    counts: dict[str, int] = Field(description="How many referrals each inbox view holds.")
+    counts: dict[str, int] = Field(
+        description="How many referrals each open view holds (finished ones are not counted)."
+    )
 
 
 # ---------------------------------------------------------------------------------------------

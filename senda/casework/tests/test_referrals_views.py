@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
@@ -134,9 +136,13 @@ def test_a_person_without_consent_to_share_is_not_referred_and_is_told_why(
         {"reason": "vaccination", "option": str(place.pk), "urgency": "routine"},
     )
     assert response.status_code == 400
-    assert "agreed to sharing" in response.content.decode() or "compartir" in (
-        response.content.decode()
-    )
+    with translation.override("es"):
+        message = gettext(
+            "This person has not agreed to sharing their data with the organisation a "
+            "referral goes to: record their consent first, or give them the service's "
+            "details instead."
+        )
+    assert escape(message) in response.content.decode()
     assert not Referral.objects.exists()
 
 

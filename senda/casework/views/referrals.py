@@ -79,7 +79,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "show": view,
             "views": [
-                (key, queries.inbox_view_label(key), counts[key]) for key in queries.INBOX_VIEWS
+                (key, queries.inbox_view_label(key), counts.get(key)) for key in queries.INBOX_VIEWS
             ],
             "centres": queries.referral_inbox_locations(user=user),
             "centre": location_id,
