@@ -29,6 +29,12 @@ from senda.accounts.roles import Role
 from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import TEST_PASSWORD, OrganisationFactory, member
 from senda.accounts.two_factor import STEP_SECONDS, VALID_WINDOW, confirmed_device, current_code
+from senda.casework.actions.activities import (
+    OutreachInput,
+    SessionInput,
+    outreach_record,
+    vaccination_session_record,
+)
 from senda.casework.models import (
     CentreAssignment,
     ConsentScope,
@@ -52,6 +58,7 @@ from senda.casework.models import (
 from senda.casework.tests.factories import FollowUpFactory, PersonFactory, ReferralFactory
 from senda.directory.models import ServiceAtLocation
 from senda.directory.tests.factories import LocationFactory, ServiceFactory
+from senda.geo.models import AdminArea
 
 pytestmark = pytest.mark.browser
 
@@ -568,4 +575,78 @@ def test_main_pages_are_accessible_and_fit_a_small_phone(
     small_phone.context.clear_cookies()
     _signed_in(small_phone, base, world.supervisor)
     check("/trainings/who-is-trained/")
+    assert console.errors == []
+
+
+def test_the_other_field_work_pages_are_accessible_and_fit_a_small_phone(
+    live_server: Any, small_phone: Any, world: World
+) -> None:
+    """The pages around the journey: lists, the person's sub-pages, a task, the recorded
+    outreach grid and vaccination session, trainings, team tasks and the configurable lists."""
+    base = live_server.url
+    field_work = f"{base}/staff/field"
+    person = PersonFactory.create(
+        organisation=world.community,
+        registered_by=world.promoter,
+        given_name="Dayana Alejandra",
+        area_id=SAN_MIGUELITO,
+    )
+    task = FollowUpFactory.create(person=person, title="Llamar para saber cómo está")
+    san_miguelito = AdminArea.objects.get(pk=SAN_MIGUELITO)
+    activity = outreach_record(
+        actor=world.promoter,
+        organisation=world.community,
+        data=OutreachInput(
+            date=timezone.localdate(),
+            place_type="metro",
+            area=san_miguelito,
+            place_name="Estación Los Andes",
+            tallies={("female", "18-29", "migrant"): 12, ("male", "30-59", "host"): 7},
+            materials={"leaflet": 40},
+        ),
+    )
+    session = vaccination_session_record(
+        actor=world.promoter,
+        organisation=world.community,
+        data=SessionInput(
+            date=timezone.localdate(),
+            area=san_miguelito,
+            place_name="Escuela República de Chile",
+            doses={("mmr", "0-4"): 9, ("influenza", "60+"): 14},
+            people_referred=2,
+        ),
+    )
+    console = Console()
+    console.listen(small_phone)
+
+    def check(path: str) -> None:
+        response = small_phone.goto(f"{field_work}{path}")
+        assert response is not None and response.status == 200, path
+        assert small_phone.locator("main h1").count() == 1, path
+        assert fits(small_phone, PHONE_WIDTH), (
+            path,
+            small_phone.evaluate("document.documentElement.scrollWidth"),
+        )
+        assert_accessible(small_phone)
+
+    _signed_in(small_phone, base, world.promoter)
+    for path in (
+        "/people/",
+        f"/people/{person.pk}/edit/",
+        f"/people/{person.pk}/consent/",
+        f"/orientations/new/{person.pk}/",
+        f"/tasks/new/{person.pk}/",
+        f"/tasks/{task.pk}/",
+        "/outreach/",
+        f"/outreach/{activity.pk}/",
+        "/vaccination/",
+        "/vaccination/new/",
+        f"/vaccination/{session.pk}/",
+    ):
+        check(path)
+
+    small_phone.context.clear_cookies()
+    _signed_in(small_phone, base, world.supervisor)
+    for path in ("/tasks/team/", "/trainings/", "/trainings/new/", "/lists/"):
+        check(path)
     assert console.errors == []
