@@ -81,9 +81,12 @@ def sqlite_file() -> Iterator[str]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_child(script: str, database_url: str, arguments: list[str]) -> dict[str, Any]:
+def run_child(
+    script: str, database_url: str, arguments: list[str], extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run ``script --child ...`` on ``database_url``; echo its output, return its RESULT line."""
     env = {
+        **(extra_env or {}),
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_SETTINGS_MODULE": "config.settings",

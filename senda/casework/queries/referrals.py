@@ -41,7 +41,7 @@ from senda.directory.models import Location, ServiceAtLocation
 from senda.directory.search import ServiceFilters, search_services
 from senda.geo.models import AdminArea
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a phone screen or two
 
 # The directory categories that answer each reason (a code also matches its sub-categories).
 REASON_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -323,12 +323,41 @@ def _shared_person(person: Person) -> SharedPerson:
 
 
 def _list_rows(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Lists load no encrypted column and no person: the card code comes along."""
+    """Lists load only what a summary shows: no note, no person (the card code comes along),
+    and of the service and place only their names."""
     return (
         referrals.select_related("service", "location", "organisation", "receiving_organisation")
-        .defer("note", "outcome_note")
+        .only(
+            *LIST_COLUMNS,
+            *(f"{related}__{column}" for related in ("service", "location") for column in NAMED),
+            "organisation__id",
+            "organisation__name",
+            "receiving_organisation__id",
+            "receiving_organisation__name",
+        )
         .annotate(person_code=F("person__code"))
     )
+
+
+LIST_COLUMNS = (
+    "id",
+    "person_id",
+    "organisation_id",
+    "receiving_organisation_id",
+    "service_id",
+    "location_id",
+    "reason",
+    "urgency",
+    "status",
+    "sent_at",
+    "receive_by",
+    "attend_by",
+    "status_changed_at",
+    "outcome",
+    "decline_reason",
+)
+# What ``tr("name")`` reads of a translatable directory row.
+NAMED = ("id", "name", "language", "translations")
 
 
 def _with_history(referrals: QuerySet[Referral]) -> QuerySet[Referral]:

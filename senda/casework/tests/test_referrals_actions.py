@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
@@ -97,9 +98,7 @@ def test_a_person_without_consent_to_share_cannot_be_referred(
     )
     with pytest.raises(ValidationError) as error:
         _send(promoter, person, org_b)
-    assert "agreed to sharing" in " ".join(error.value.messages) or "compartir" in " ".join(
-        error.value.messages
-    )
+    assert error.value.errors == {"__all__": [sharing_refusal()]}
     assert not Referral.objects.exists()
 
 
@@ -387,3 +386,12 @@ def test_follow_up_rules_create_tasks_when_sent_and_attended(
     actions.referral_accept(actor=focal, referral_id=referral.pk)
     actions.referral_mark_attended(actor=focal, referral_id=referral.pk)
     assert {"Check attendance", "Ask how it went"} <= titles()
+
+
+def sharing_refusal() -> str:
+    """The refusal, in the language the test runs in (Spanish, the default)."""
+    return gettext(
+        "This person has not agreed to sharing their data with the organisation a "
+        "referral goes to: record their consent first, or give them the service's "
+        "details instead."
+    )
