@@ -275,6 +275,7 @@ def build_result(answers: dict[str, Any]) -> ChecklistResult:
 # The offline checklist: the same six screens and result, computed in the browser
 # (static/pathways/offline-checklist.js) from this data when there is no connection.
 
+# The information points a result lists: this directory category, the nearest few.
 INFO_POINT_CATEGORY = "migration"
 NEARBY_LIMIT = 5
 

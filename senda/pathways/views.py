@@ -49,9 +49,10 @@ from senda.pathways.forms import (
 from senda.pathways.models import Channel, Document, Explainer, GuideContent
 
 View = Callable[..., HttpResponse]
-INFO_POINT_CATEGORY = "migration"
 OPPORTUNITY_CATEGORIES = ("education", "employment", "entrepreneurship")
-NEARBY_LIMIT = 5
+# One definition for the result online and offline.
+INFO_POINT_CATEGORY = checklist.INFO_POINT_CATEGORY
+NEARBY_LIMIT = checklist.NEARBY_LIMIT
 
 
 def _public(view: View) -> View:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from senda.accounts.models import User
 from senda.accounts.roles import Capability, PeopleScope, people_scope
@@ -128,14 +129,15 @@ def inbox_view_q(view: str, now: datetime.datetime) -> Q:
 
 
 def inbox_view_label(view: str) -> str:
+    # Context: in Spanish the filters agree with "derivaciones" (feminine plural).
     labels = {
-        "open": _("Open"),
-        "new": _("New"),
-        "to_attend": _("To attend"),
-        "to_close": _("To close"),
-        "overdue": _("Overdue"),
-        "closed": _("Finished"),
-        "all": _("All"),
+        "open": pgettext("referral filter", "Open"),
+        "new": pgettext("referral filter", "New"),
+        "to_attend": pgettext("referral filter", "To attend"),
+        "to_close": pgettext("referral filter", "To close"),
+        "overdue": pgettext("referral filter", "Overdue"),
+        "closed": pgettext("referral filter", "Finished"),
+        "all": pgettext("referral filter", "All"),
     }
     return labels[view]
 

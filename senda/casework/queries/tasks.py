@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from senda.accounts.models import Membership, Organisation, User
 from senda.accounts.roles import CAPABILITIES, Capability
@@ -37,7 +38,7 @@ DONE = "done"
 OPEN = "open"
 SHOWS: dict[str, Any] = {
     TODAY: _("Today"),
-    OVERDUE: _("Overdue"),
+    OVERDUE: pgettext_lazy("task filter", "Overdue"),
     UPCOMING: _("Upcoming"),
     DONE: _("Done"),
 }
