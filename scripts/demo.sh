@@ -15,6 +15,23 @@ if [ -z "${SECRET_KEY:-}" ]; then
   SECRET_KEY="$(cat var/secret_key)"
   export SECRET_KEY
 fi
+# Keys of the encrypted personal fields and of their search hashes, made once per install.
+if [ -z "${SENDA_FIELD_KEYS:-}" ]; then
+  if [ ! -s var/field_keys ]; then
+    "$UV" run --no-dev python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > var/field_keys
+    chmod 600 var/field_keys
+  fi
+  SENDA_FIELD_KEYS="$(cat var/field_keys)"
+  export SENDA_FIELD_KEYS
+fi
+if [ -z "${SENDA_SEARCH_KEYS:-}" ]; then
+  if [ ! -s var/search_keys ]; then
+    "$UV" run --no-dev python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/search_keys
+    chmod 600 var/search_keys
+  fi
+  SENDA_SEARCH_KEYS="$(cat var/search_keys)"
+  export SENDA_SEARCH_KEYS
+fi
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 
 "$UV" run --no-dev python manage.py compilemessages --ignore=.venv -v 0
