@@ -56,6 +56,7 @@ from senda.casework.models import (
     TrainingParticipant,
 )
 from senda.casework.tests.factories import FollowUpFactory, PersonFactory, ReferralFactory
+from senda.core.models import AuditEntry
 from senda.directory.models import ServiceAtLocation
 from senda.directory.tests.factories import LocationFactory, ServiceFactory
 from senda.geo.models import AdminArea
@@ -417,12 +418,17 @@ def test_a_volunteer_and_another_centre_are_refused(
     base = live_server.url
     person = PersonFactory.create(organisation=world.community, registered_by=world.promoter)
     referral = ReferralFactory.create(person=person, at=world.place)
-    audited_before = _audit_count()
     console = Console()
     console.listen(page)
 
-    # A volunteer sees only the people they registered: someone else's is not found.
+    # A volunteer sees only the people they registered: their own opens, someone else's is
+    # not found.
+    own = PersonFactory.create(organisation=world.community, registered_by=world.volunteer)
     _signed_in(page, base, world.volunteer)
+    response = page.goto(f"{base}/en/staff/field/people/{own.pk}/")
+    assert response is not None and response.status == 200
+    assert own.code in page.inner_text("main h1")
+    audited_before = _audit_count()
     response = page.goto(f"{base}/en/staff/field/people/{person.pk}/")
     assert response is not None and response.status == 404
     assert person.code not in page.content()
@@ -452,8 +458,6 @@ def test_a_volunteer_and_another_centre_are_refused(
 
 
 def _audit_count() -> int:
-    from senda.core.models import AuditEntry
-
     return AuditEntry.objects.filter(action="casework.person_read").count()
 
 
