@@ -21,11 +21,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict
 
 from senda.accounts.models import Organisation, User
 from senda.core.api_auth import error_responses, request_user
+from senda.core.api_common import MAX_PAGE_SIZE, Pages, no_nul
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.text import tokens
 from senda.directory import actions, queries
@@ -58,7 +59,6 @@ from senda.geo.queries import area_get
 router = Router(tags=["directory"])
 
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 MAX_TEXT = 20_000
 MAX_LIST = 200
 
@@ -66,22 +66,8 @@ READ_ERRORS = error_responses(401, 404, 422)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
-class Pages(PageNumberPagination):
-    """Ninja's page-number pagination, with bounds: no page number the database cannot take."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
-
-
 # Input types: every text is checked here so that nothing the database would refuse (a NUL
 # character, a value longer than its column) reaches it and turns into a server error.
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a character that is not allowed."))
-    return value
 
 
 def _url(value: str) -> str:
@@ -124,7 +110,7 @@ def _translatable(*fields: str) -> AfterValidator:
                         _("%(field)s cannot be translated; translatable fields: %(fields)s.")
                         % {"field": field, "fields": ", ".join(fields)}
                     )
-                _no_nul(text)
+                no_nul(text)
                 if len(text) > MAX_TEXT:
                     raise ValueError(_("A translation is too long."))
             kept = {field: text for field, text in texts.items() if text.strip()}
@@ -135,23 +121,23 @@ def _translatable(*fields: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_no_nul)]
-Text20 = Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
-Text100 = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
-Text150 = Annotated[str, Field(max_length=150), AfterValidator(_no_nul)]
-Text200 = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
-Short = Annotated[str, Field(max_length=300), AfterValidator(_no_nul)]
-Text500 = Annotated[str, Field(max_length=500), AfterValidator(_no_nul)]
-Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
-LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
-Url = Annotated[str, Field(max_length=500), AfterValidator(_no_nul), AfterValidator(_url)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(_no_nul), AfterValidator(_email)]
+Name = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(no_nul)]
+Text20 = Annotated[str, Field(max_length=20), AfterValidator(no_nul)]
+Text100 = Annotated[str, Field(max_length=100), AfterValidator(no_nul)]
+Text150 = Annotated[str, Field(max_length=150), AfterValidator(no_nul)]
+Text200 = Annotated[str, Field(max_length=200), AfterValidator(no_nul)]
+Short = Annotated[str, Field(max_length=300), AfterValidator(no_nul)]
+Text500 = Annotated[str, Field(max_length=500), AfterValidator(no_nul)]
+Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(no_nul)]
+Url = Annotated[str, Field(max_length=500), AfterValidator(no_nul), AfterValidator(_url)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(no_nul), AfterValidator(_email)]
 LanguageCode = Annotated[str, Field(max_length=12), AfterValidator(_language)]
 Age = Annotated[int, Field(ge=0, le=150)]
 CategoryRef = Annotated[
     str,
     Field(max_length=100, description='A category code ("health.vaccination") or its id.'),
-    AfterValidator(_no_nul),
+    AfterValidator(no_nul),
 ]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
@@ -188,7 +174,7 @@ assert set(AddressTypeValue.__args__) == set(Address.AddressType.values)  # type
 
 class PhoneIn(InputSchema):
     id: uuid.UUID | None = Field(OMITTED, description="An existing phone of the same parent.")
-    number: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_no_nul)]
+    number: Annotated[str, Field(min_length=1, max_length=50), AfterValidator(no_nul)]
     type: PhoneTypeValue = ""
     whatsapp: bool = Field(False, description="The number takes WhatsApp messages.")
     extension: Text20 | None = None
@@ -218,7 +204,7 @@ class CostOptionIn(InputSchema):
 
 class RequiredDocumentIn(InputSchema):
     id: uuid.UUID | None = None
-    document: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_nul)]
+    document: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(no_nul)]
     uri: Url | None = None
     translations: Annotated[
         dict[str, dict[str, str]], _translatable(*RequiredDocument.translatable_fields)
@@ -233,11 +219,11 @@ class OpeningHoursIn(InputSchema):
 
 class AddressIn(InputSchema):
     id: uuid.UUID | None = None
-    address_1: Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_no_nul)]
+    address_1: Annotated[str, Field(min_length=1, max_length=300), AfterValidator(no_nul)]
     address_2: Short = ""
-    city: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_no_nul)]
+    city: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(no_nul)]
     region: Text150 = ""
-    state_province: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(_no_nul)]
+    state_province: Annotated[str, Field(min_length=1, max_length=150), AfterValidator(no_nul)]
     postal_code: Text20 = ""
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = Field(description="ISO code.")
     attention: Text200 = ""

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict
 
 from senda.accounts.models import Organisation, User
@@ -35,7 +35,8 @@ from senda.casework.models import (
 from senda.casework.queries import activities as activity_queries
 from senda.casework.queries import teams as team_queries
 from senda.casework.queries import trainings as training_queries
-from senda.core.api_auth import error_responses, request_user
+from senda.core.api_auth import request_user
+from senda.core.api_common import MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Pages, no_nul
 from senda.core.errors import ValidationError
 from senda.geo.models import AdminArea
 from senda.geo.queries import area_get
@@ -43,26 +44,11 @@ from senda.geo.queries import area_get
 router = Router(tags=["field work: activities"])
 
 PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
-class Pages(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a character that is not allowed."))
-    return value
-
-
-Code = Annotated[str, Field(max_length=20), AfterValidator(_no_nul)]
-Text200 = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
-Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
+Code = Annotated[str, Field(max_length=20), AfterValidator(no_nul)]
+Text200 = Annotated[str, Field(max_length=200), AfterValidator(no_nul)]
+Text2000 = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
 Count = Annotated[int, Field(ge=0, le=activity_actions.MAX_CELL)]
 
 
@@ -537,7 +523,7 @@ class ParticipantOut(Schema):
 
 class TrainingIn(InputSchema):
     organisation_id: uuid.UUID | None = None
-    title: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+    title: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(no_nul)]
     topic_ids: Annotated[list[int], Field(min_length=1, max_length=50)]
     mode: Code = Field(description="in_person or virtual.")
     starts_on: datetime.date
@@ -851,7 +837,7 @@ class TeamOut(Schema):
 
 class TeamIn(InputSchema):
     organisation_id: uuid.UUID | None = None
-    name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_no_nul)]
+    name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(no_nul)]
     supervisor_id: int | None = Field(None, ge=1, le=2**31 - 1)
     member_ids: Annotated[
         list[Annotated[int, Field(ge=1, le=2**31 - 1)]], Field(max_length=500)
@@ -859,7 +845,7 @@ class TeamIn(InputSchema):
 
 
 class TeamChangeIn(InputSchema):
-    name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_no_nul)]
+    name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(no_nul)]
     supervisor_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 

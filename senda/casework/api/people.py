@@ -12,45 +12,32 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict
 
 from senda.accounts.models import Organisation, User
 from senda.casework.actions import people as actions
 from senda.casework.models import Person
 from senda.casework.queries import people as queries
-from senda.core.api_auth import ErrorOut, error_responses, request_user
+from senda.core.api_auth import ErrorOut, request_user
+from senda.core.api_common import READ_ERRORS, WRITE_ERRORS, Pages, no_nul
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.geo.models import AdminArea, Country
 from senda.inquiries.queries import inquiry_get
 
 router = Router(tags=["field work: people"])
 
-READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 OMITTED: Any = None
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a character that is not allowed."))
-    return value
-
-
-Name = Annotated[str, Field(max_length=100), AfterValidator(_no_nul)]
-PhoneText = Annotated[str, Field(max_length=30), AfterValidator(_no_nul)]
-Notes = Annotated[str, Field(max_length=2000), AfterValidator(_no_nul)]
+Name = Annotated[str, Field(max_length=100), AfterValidator(no_nul)]
+PhoneText = Annotated[str, Field(max_length=30), AfterValidator(no_nul)]
+Notes = Annotated[str, Field(max_length=2000), AfterValidator(no_nul)]
 SexValue = Literal["female", "male", "other"]
 CommunityValue = Literal["migrant", "host"]
 AgeGroupValue = Literal["", "0-4", "5-11", "12-17", "18-29", "30-59", "60+"]
 ScopeValue = Literal["record", "contact", "share"]
 ReasonValue = Literal["request", "consent_withdrawn", "mistake"]
-
-
-class Pages(PageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000)
-        page_size: int | None = Field(None, ge=1, le=100)
 
 
 class InputSchema(Schema):

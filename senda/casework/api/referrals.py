@@ -16,24 +16,16 @@ from pydantic import AfterValidator, ConfigDict
 from senda.casework.actions import referrals as actions
 from senda.casework.models import ReferralOutcome, ReferralReason, ReferralStatus, Urgency
 from senda.casework.queries import referrals as queries
-from senda.core.api_auth import error_responses, request_user
+from senda.core.api_auth import request_user
+from senda.core.api_common import READ_ERRORS, WRITE_ERRORS, no_nul
 from senda.core.errors import NotFoundError, ValidationError
 
 router = Router(tags=["field work: referrals"])
 
-READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a character that is not allowed."))
-    return value
-
-
-Note = Annotated[str, Field(max_length=actions.NOTE_MAX_LENGTH), AfterValidator(_no_nul)]
+Note = Annotated[str, Field(max_length=actions.NOTE_MAX_LENGTH), AfterValidator(no_nul)]
 ReasonText = Annotated[
-    str, Field(min_length=1, max_length=actions.REASON_MAX_LENGTH), AfterValidator(_no_nul)
+    str, Field(min_length=1, max_length=actions.REASON_MAX_LENGTH), AfterValidator(no_nul)
 ]
 ReasonValue = Literal[
     "vaccination",

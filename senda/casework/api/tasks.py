@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import AfterValidator, ConfigDict
 
 from senda.accounts.models import User
@@ -32,7 +32,8 @@ from senda.casework.models import (
 )
 from senda.casework.queries import orientations as orientation_queries
 from senda.casework.queries import tasks as queries
-from senda.core.api_auth import error_responses, request_user
+from senda.core.api_auth import request_user
+from senda.core.api_common import MAX_PAGE_SIZE, READ_ERRORS, WRITE_ERRORS, Pages, no_nul
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.queries import get_or_not_found
 from senda.geo.queries import area_get
@@ -40,29 +41,12 @@ from senda.geo.queries import area_get
 router = Router(tags=["field work: tasks"])
 
 PAGE_SIZE = 25
-MAX_PAGE_SIZE = 100
-READ_ERRORS = error_responses(401, 403, 404, 422)
-WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
-class Pages(PageNumberPagination):
-    """Page-number pagination with bounds."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("The text contains a character that is not allowed."))
-    return value
-
-
-Title = Annotated[str, Field(min_length=1, max_length=actions.TITLE_MAX), AfterValidator(_no_nul)]
-Note = Annotated[str, Field(max_length=actions.NOTE_MAX), AfterValidator(_no_nul)]
+Title = Annotated[str, Field(min_length=1, max_length=actions.TITLE_MAX), AfterValidator(no_nul)]
+Note = Annotated[str, Field(max_length=actions.NOTE_MAX), AfterValidator(no_nul)]
 RequiredNote = Annotated[
-    str, Field(min_length=1, max_length=actions.NOTE_MAX), AfterValidator(_no_nul)
+    str, Field(min_length=1, max_length=actions.NOTE_MAX), AfterValidator(no_nul)
 ]
 MineView = Literal["today", "overdue", "upcoming", "done"]
 TeamView = Literal["open", "today", "overdue", "upcoming", "done"]
