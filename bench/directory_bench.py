@@ -29,6 +29,7 @@ from bench.harness import (
     database_megabytes,
     percentile,
     postgres_cluster,
+    print_summary,
     run_child,
     sqlite_file,
     timed,
@@ -66,25 +67,7 @@ def main_parent(args: argparse.Namespace) -> None:
         else:
             with postgres_cluster(PG_PORT) as url:
                 results.append(run_child(__file__, url, child_arguments("postgres", args)))
-    print()
-    print(
-        f"{'Summary (ms)':<34} {'database':<10} {'p50':>6} {'p95':>6} {'floor p50':>10}"
-        f" {'floor p95':>10} {'p95/floor':>10}"
-    )
-    all_met = True
-    for result in results:
-        for name, figures in result["queries"].items():
-            met = figures["p95"] <= TARGET_P95_MS and figures["ratio_p95"] <= TARGET_RATIO
-            all_met = all_met and met
-            print(
-                f"{name:<34} {result['database']:<10} {figures['p50']:6.2f} {figures['p95']:6.2f}"
-                f" {figures['floor_p50']:10.2f} {figures['floor_p95']:10.2f}"
-                f" {figures['ratio_p95']:9.2f}x  {'met' if met else 'NOT MET'}"
-            )
-    print(
-        f"Targets (p95 <= {TARGET_P95_MS:g} ms and <= {TARGET_RATIO:g}x the floor): "
-        + ("all met" if all_met else "NOT all met")
-    )
+    print_summary(results, key="queries", target_p95_ms=TARGET_P95_MS, target_ratio=TARGET_RATIO)
 
 
 # ---------------------------------------------------------------------------------------------

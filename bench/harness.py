@@ -131,3 +131,30 @@ def database_megabytes() -> float:
         else:
             cursor.execute("SELECT pg_database_size(current_database())")
         return float(cursor.fetchone()[0]) / 1e6
+
+
+def print_summary(
+    results: list[dict[str, Any]], *, key: str, target_p95_ms: float, target_ratio: float
+) -> None:
+    """The closing table: each measure on each database beside its floor, and the verdict."""
+    width = max(len(name) for result in results for name in result[key]) + 2
+    print()
+    print(
+        f"{'Summary (ms)':<{width}} {'database':<10} {'p50':>6} {'p95':>6} {'floor p50':>10}"
+        f" {'floor p95':>10} {'p95/floor':>10}"
+    )
+    all_met = True
+    for result in results:
+        for name, figures in result[key].items():
+            met = figures["p95"] <= target_p95_ms and figures["ratio_p95"] <= target_ratio
+            all_met = all_met and met
+            print(
+                f"{name:<{width}} {result['database']:<10} {figures['p50']:6.2f}"
+                f" {figures['p95']:6.2f} {figures['floor_p50']:10.2f}"
+                f" {figures['floor_p95']:10.2f} {figures['ratio_p95']:9.2f}x"
+                f"  {'met' if met else 'NOT MET'}"
+            )
+    print(
+        f"Targets (p95 <= {target_p95_ms:g} ms and <= {target_ratio:g}x the floor): "
+        + ("all met" if all_met else "NOT all met")
+    )

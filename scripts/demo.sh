@@ -7,31 +7,22 @@ PORT="${PORT:-8000}"
 
 "$UV" sync --frozen --no-dev --quiet
 mkdir -p var
-if [ -z "${SECRET_KEY:-}" ]; then
-  if [ ! -s var/secret_key ]; then
-    "$UV" run --no-dev python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
-    chmod 600 var/secret_key
+# Secrets made once per install (unless the environment gives them):
+# once_per_install VARIABLE FILE PYTHON: export VARIABLE from FILE, making FILE with PYTHON once.
+once_per_install() {
+  if [ -z "${!1:-}" ]; then
+    if [ ! -s "$2" ]; then
+      "$UV" run --no-dev python -c "$3" > "$2"
+      chmod 600 "$2"
+    fi
+    export "$1=$(cat "$2")"
   fi
-  SECRET_KEY="$(cat var/secret_key)"
-  export SECRET_KEY
-fi
-# Keys of the encrypted personal fields and of their search hashes, made once per install.
-if [ -z "${SENDA_FIELD_KEYS:-}" ]; then
-  if [ ! -s var/field_keys ]; then
-    "$UV" run --no-dev python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' > var/field_keys
-    chmod 600 var/field_keys
-  fi
-  SENDA_FIELD_KEYS="$(cat var/field_keys)"
-  export SENDA_FIELD_KEYS
-fi
-if [ -z "${SENDA_SEARCH_KEYS:-}" ]; then
-  if [ ! -s var/search_keys ]; then
-    "$UV" run --no-dev python -c 'import secrets; print(secrets.token_urlsafe(32))' > var/search_keys
-    chmod 600 var/search_keys
-  fi
-  SENDA_SEARCH_KEYS="$(cat var/search_keys)"
-  export SENDA_SEARCH_KEYS
-fi
+}
+once_per_install SECRET_KEY var/secret_key 'import secrets; print(secrets.token_urlsafe(50))'
+# The keys of the encrypted personal fields and of their search hashes.
+once_per_install SENDA_FIELD_KEYS var/field_keys \
+  'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
+once_per_install SENDA_SEARCH_KEYS var/search_keys 'import secrets; print(secrets.token_urlsafe(32))'
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 
 "$UV" run --no-dev python manage.py compilemessages --ignore=.venv -v 0

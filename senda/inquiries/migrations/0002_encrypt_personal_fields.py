@@ -8,9 +8,7 @@ from django.db import migrations
 COLUMNS = {"inquiries_inquiry": ("question", "contact", "name"), "inquiries_inquiryevent": ("text",)}
 
 
-def encrypt_existing(apps, schema_editor):
-    from senda.core.crypto import encrypt_text
-
+def _transform_existing(schema_editor, transform):
     connection = schema_editor.connection
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
@@ -22,26 +20,20 @@ def encrypt_existing(apps, schema_editor):
             for row_id, *values in rows:
                 cursor.execute(
                     f"UPDATE {quote(table)} SET {assignments} WHERE id = %s",
-                    [encrypt_text(value or "") for value in values] + [row_id],
+                    [transform(value or "") for value in values] + [row_id],
                 )
+
+
+def encrypt_existing(apps, schema_editor):
+    from senda.core.crypto import encrypt_text
+
+    _transform_existing(schema_editor, encrypt_text)
 
 
 def decrypt_existing(apps, schema_editor):
     from senda.core.crypto import decrypt_text
 
-    connection = schema_editor.connection
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        for table, columns in COLUMNS.items():
-            names = ", ".join(quote(column) for column in columns)
-            cursor.execute(f"SELECT id, {names} FROM {quote(table)}")
-            rows = cursor.fetchall()
-            assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-            for row_id, *values in rows:
-                cursor.execute(
-                    f"UPDATE {quote(table)} SET {assignments} WHERE id = %s",
-                    [decrypt_text(value or "") for value in values] + [row_id],
-                )
+    _transform_existing(schema_editor, decrypt_text)
 
 
 class Migration(migrations.Migration):
