@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,27 +30,14 @@ from senda.casework.models import (
     Vaccine,
 )
 from senda.casework.queries import activities as queries
-from senda.casework.views.common import staff_page
+from senda.casework.views.common import (
+    acting_user,
+    apply_errors,
+    page_of,
+    query_without_page,
+    staff_page,
+)
 from senda.core.errors import PermissionDeniedError, ValidationError
-
-PAGE_SIZE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _page(request: HttpRequest, items: Any) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put an action's messages next to the fields they are about (or on top)."""
-    for name, field_messages in error.errors.items():
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
 
 
 class DateInput(forms.DateInput):
@@ -272,7 +258,7 @@ def _readable_organisations(user: User) -> list[Organisation]:
 
 @staff_page
 def outreach_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filter_form = OutreachFilterForm(
         request.GET or None, organisations=_readable_organisations(user), user=user
     )
@@ -282,25 +268,19 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
         request,
         "casework/activities/outreach_list.html",
         {
-            "page": _page(request, activities),
+            "page": page_of(request, activities),
             "totals": queries.outreach_totals(user=user, filters=filters),
             "filter_form": filter_form,
             "may_record": queries.may_record_activities(user),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
-
-
-def _query_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @staff_page
 @require_http_methods(["GET", "POST"])
 def outreach_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     organisations = _recording_organisations(user)
     form = OutreachForm(request.POST or None, organisations=organisations, user=user)
     if request.method == "POST" and form.is_valid():
@@ -320,7 +300,7 @@ def outreach_create(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def outreach_detail(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     activity = queries.outreach_get(user=user, activity_id=activity_id)
     grid = queries.tally_grid(activity)
     rows = [
@@ -355,7 +335,7 @@ def outreach_detail(request: HttpRequest, activity_id: uuid.UUID) -> HttpRespons
 @staff_page
 @require_http_methods(["GET", "POST"])
 def outreach_edit(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     activity = queries.outreach_get(user=user, activity_id=activity_id)
     if not queries.outreach_may_edit(user=user, activity=activity, now=timezone.now()):
         raise actions.edit_refusal()
@@ -381,7 +361,7 @@ def outreach_edit(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def outreach_delete(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     activity = queries.outreach_get(user=user, activity_id=activity_id)
     actions.outreach_delete(actor=user, activity=activity)
     messages.success(request, _("Outreach activity deleted."))
@@ -507,7 +487,7 @@ class SessionFilterForm(forms.Form):
 
 @staff_page
 def session_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filter_form = SessionFilterForm(
         request.GET or None, organisations=_readable_organisations(user)
     )
@@ -517,11 +497,11 @@ def session_list(request: HttpRequest) -> HttpResponse:
         request,
         "casework/activities/session_list.html",
         {
-            "page": _page(request, sessions),
+            "page": page_of(request, sessions),
             "totals": queries.session_totals(user=user, filters=filters),
             "filter_form": filter_form,
             "may_record": queries.may_record_activities(user),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -529,7 +509,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = SessionForm(request.POST or None, organisations=_recording_organisations(user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -546,7 +526,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     session = queries.session_get(user=user, session_id=session_id)
     grid = queries.dose_grid(session)
     rows = [
@@ -570,7 +550,7 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     session = queries.session_get(user=user, session_id=session_id)
     if not queries.session_may_edit(user=user, session=session, now=timezone.now()):
         raise actions.edit_refusal()
@@ -595,7 +575,7 @@ def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def session_delete(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     session = queries.session_get(user=user, session_id=session_id)
     actions.vaccination_session_delete(actor=user, session=session)
     messages.success(request, _("Vaccination session deleted."))

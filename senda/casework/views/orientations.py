@@ -19,7 +19,10 @@ from senda.casework.actions.orientations import orientation_record
 from senda.casework.models import ContactChannel, OrientationOutcome, Person, PlaceType, Topic
 from senda.casework.queries import orientations as queries
 from senda.casework.templatetags.casework_tasks import optional_url
-from senda.casework.views.common import staff_page
+from senda.casework.views.common import (
+    acting_user,
+    staff_page,
+)
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.geo.models import AdminArea
 from senda.geo.queries import areas_of
@@ -75,11 +78,6 @@ class OrientationForm(forms.Form):
             del self.fields["area"]
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _person(user: User, person_id: uuid.UUID) -> Person:
     try:
         return queries.person_for_orientation(user=user, person_id=person_id)
@@ -105,7 +103,7 @@ def _done_url(person: Person) -> str:
 @require_http_methods(["GET", "POST"])
 def orientation_new(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """Record an orientation with a person: topics, channel, place and outcome."""
-    user = _user(request)
+    user = acting_user(request)
     person = _person(user, person_id)
     country = _country(person)
     if request.method != "POST":

@@ -18,7 +18,10 @@ from senda.accounts.models import User
 from senda.casework.actions import people as actions
 from senda.casework.queries import people as queries
 from senda.casework.queries import referrals as referral_queries
-from senda.casework.views.common import staff_page
+from senda.casework.views.common import (
+    acting_user,
+    staff_page,
+)
 from senda.casework.views.people_forms import (
     ConsentForm,
     EditForm,
@@ -34,11 +37,6 @@ PAGE_SIZE = 25
 PERSONAL_POST_FIELDS = ("given_name", "family_name", "phone", "notes")
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _require_people(user: User) -> None:
     if not queries.may_see_people(user=user):
         raise PermissionDeniedError(_("Your role does not include seeing people's records."))
@@ -52,7 +50,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 @staff_page
 def people_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     _require_people(user)
     text = request.GET.get("q", "").strip()[:200]
     paginator = Paginator(queries.people_search(user=user, text=text), PAGE_SIZE)
@@ -83,7 +81,7 @@ def _inquiry_for(user: User, value: str | uuid.UUID | None) -> Inquiry | None:
 @sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
 def person_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     organisations = queries.registration_organisations(user=user)
     if not organisations:
         raise PermissionDeniedError(_("Your role does not include registering people."))
@@ -137,7 +135,7 @@ def person_register(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     person = queries.person_open(user=user, person_id=person_id)
     if person.merged_into_id is not None:
         kept = queries.kept_person_for(user=user, person=person)
@@ -169,7 +167,7 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @sensitive_post_parameters(*PERSONAL_POST_FIELDS)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     person = queries.person_get_for_work(user=user, person_id=person_id)
     countries = [person.organisation.country_id] if person.organisation.country_id else []
     if request.method == "POST":
@@ -208,7 +206,7 @@ def person_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def person_consent(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     person = queries.person_get_for_work(user=user, person_id=person_id)
     error_messages: list[str] = []
     if request.method == "POST":
@@ -245,7 +243,7 @@ def person_consent(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def person_merge(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if not queries.may_supervise(user=user):
         raise PermissionDeniedError(_("Only a supervisor can merge two records."))
     keep = queries.person_get(user=user, person_id=person_id)
@@ -286,7 +284,7 @@ def person_merge(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def person_erase(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     person = queries.person_get(user=user, person_id=person_id)
     if not queries.may_erase(user=user, person=person):
         raise PermissionDeniedError(_("Your role does not include erasing people's data."))
@@ -310,7 +308,7 @@ def person_erase(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 
 @staff_page
 def people_duplicates(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if not queries.may_supervise(user=user):
         raise PermissionDeniedError(_("Only a supervisor sees possible duplicates."))
     return render(

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from senda.casework.actions import referrals as actions
 from senda.casework.models import ReferralReason, ReferralStatus, Urgency
 from senda.casework.queries import referrals as queries
-from senda.casework.views.common import staff_page
+from senda.casework.views.common import (
+    staff_page,
+)
 from senda.core.errors import NotFoundError, ValidationError
 
 

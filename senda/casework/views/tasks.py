@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,11 +21,14 @@ from senda.casework.access import organisations_where, people_visible_to, people
 from senda.casework.actions import tasks as actions
 from senda.casework.models import FollowUp, FollowUpStatus, Person
 from senda.casework.queries import tasks as queries
-from senda.casework.views.common import staff_page
+from senda.casework.views.common import (
+    acting_user,
+    page_of,
+    staff_page,
+)
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.queries import get_or_not_found
 
-PAGE_SIZE = 25
 HOME_LIMIT = 10
 
 # Roles that land on the field-work home: anyone with a part of field work.
@@ -38,15 +40,6 @@ FIELD_WORK_CAPABILITIES = (
     Capability.OUTREACH_RECORD,
     Capability.TRAINING_MANAGE,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _page(request: HttpRequest, items: Any) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _worker_name(user: User) -> str:
@@ -135,7 +128,7 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 @staff_page
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page of field work: my tasks today and overdue, and quick links."""
-    user = _user(request)
+    user = acting_user(request)
     if not any(organisations_where(user, capability) for capability in FIELD_WORK_CAPABILITIES):
         raise PermissionDeniedError(_("Your role does not include field work."))
     context: dict[str, Any] = {
@@ -161,7 +154,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff_page
 def task_list(request: HttpRequest) -> HttpResponse:
     """My tasks: today, overdue, upcoming or done, a page at a time."""
-    user = _user(request)
+    user = acting_user(request)
     show = request.GET.get("show", queries.TODAY)
     if show not in queries.SHOWS:
         show = queries.TODAY
@@ -172,7 +165,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         request,
         "casework/tasks/list.html",
         {
-            "page": _page(request, tasks),
+            "page": page_of(request, tasks),
             "show": show,
             "shows": list(queries.SHOWS.items()),
             "counts": counts,
@@ -185,7 +178,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @staff_page
 def team_tasks(request: HttpRequest) -> HttpResponse:
     """A supervisor's team tasks, by worker and state."""
-    user = _user(request)
+    user = acting_user(request)
     show = request.GET.get("show", queries.OPEN)
     if show not in queries.TEAM_SHOWS:
         show = queries.OPEN
@@ -200,7 +193,7 @@ def team_tasks(request: HttpRequest) -> HttpResponse:
         request,
         "casework/tasks/team.html",
         {
-            "page": _page(request, tasks),
+            "page": page_of(request, tasks),
             "show": show,
             "shows": list(queries.TEAM_SHOWS.items()),
             "workers": [(worker.pk, _worker_name(worker)) for worker in workers],
@@ -214,7 +207,7 @@ def team_tasks(request: HttpRequest) -> HttpResponse:
 @staff_page
 def lists(request: HttpRequest) -> HttpResponse:
     """The orientation and training topics and the follow-up rules, read-only."""
-    topics, rules = queries.configurable_lists(user=_user(request))
+    topics, rules = queries.configurable_lists(user=acting_user(request))
     return render(request, "casework/tasks/lists.html", {"topics": topics, "rules": rules})
 
 
@@ -238,7 +231,7 @@ def _workable_person(user: User, person_id: uuid.UUID) -> Person:
 @require_http_methods(["GET", "POST"])
 def task_new(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """A task by hand about a person, for the actor or another case worker."""
-    user = _user(request)
+    user = acting_user(request)
     person = _workable_person(user, person_id)
     workers = queries.case_workers(organisation=person.organisation)
     if request.method != "POST":
@@ -267,7 +260,7 @@ def task_new(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 def _detail(
     request: HttpRequest, task: FollowUp, *, status: int = 200, **forms_: Any
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if status != 200:
         # A form sent back with errors shows the person again: a read of their record.
         queries.followup_record_read(user=user, task=task)
@@ -294,14 +287,14 @@ def _detail(
 
 @staff_page
 def task_detail(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
-    task = queries.followup_get(user=_user(request), follow_up_id=follow_up_id)
+    task = queries.followup_get(user=acting_user(request), follow_up_id=follow_up_id)
     return _detail(request, task)
 
 
 @staff_page
 @require_POST
 def task_complete(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     task = queries.followup_get(user=user, follow_up_id=follow_up_id, record_read=False)
     form = CompleteForm(request.POST)
     if form.is_valid():
@@ -317,7 +310,7 @@ def task_complete(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse
 @staff_page
 @require_POST
 def task_cancel(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     task = queries.followup_get(user=user, follow_up_id=follow_up_id, record_read=False)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -333,7 +326,7 @@ def task_cancel(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def task_reassign(request: HttpRequest, follow_up_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     task = queries.followup_get(user=user, follow_up_id=follow_up_id, record_read=False)
     if not queries.may_reassign(user=user, task=task):
         raise PermissionDeniedError(_("Only a supervisor can reassign tasks of their team."))

@@ -18,8 +18,12 @@ from senda.accounts.models import Organisation, User
 from senda.casework.actions import teams as actions
 from senda.casework.models import Team
 from senda.casework.queries import teams as queries
-from senda.casework.views.activities import LocationChoiceField, _user, apply_errors
-from senda.casework.views.common import staff_page
+from senda.casework.views.activities import LocationChoiceField
+from senda.casework.views.common import (
+    acting_user,
+    apply_errors,
+    staff_page,
+)
 from senda.casework.views.trainings import PersonChoiceField
 from senda.core.errors import PermissionDeniedError, ValidationError
 
@@ -107,7 +111,7 @@ class CentreForm(OrganisationFormMixin):
 
 @staff_page
 def team_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     teams = list(queries.teams_managed_by(user=user))
     return render(request, "casework/teams/list.html", {"teams": teams})
 
@@ -115,7 +119,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def team_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = TeamForm(request.POST or None, organisations=_organisations(user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -136,7 +140,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def team_detail(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     team = queries.team_get(user=user, team_id=team_id)
     form = TeamForm(
         request.POST or None,
@@ -167,7 +171,7 @@ def team_detail(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def team_member_add(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     team = queries.team_get(user=user, team_id=team_id)
     form = MemberForm(request.POST, team=team)
     if form.is_valid():
@@ -186,7 +190,7 @@ def team_member_add(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def team_member_remove(request: HttpRequest, team_id: uuid.UUID, user_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     team = queries.team_get(user=user, team_id=team_id)
     member = next((m for m in team.members.all() if m.pk == user_id), None)
     if member is None:
@@ -200,7 +204,7 @@ def team_member_remove(request: HttpRequest, team_id: uuid.UUID, user_id: int) -
 @staff_page
 @require_POST
 def team_delete(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     team = queries.team_get(user=user, team_id=team_id)
     actions.team_delete(actor=user, team=team)
     messages.success(request, _("Team deleted."))
@@ -210,7 +214,7 @@ def team_delete(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def centre_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     assignments = list(queries.centre_assignments_managed_by(user=user))
     form = CentreForm(request.POST or None, organisations=_organisations(user))
     if request.method == "POST" and form.is_valid():
@@ -237,7 +241,7 @@ def centre_list(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_POST
 def centre_unassign(request: HttpRequest, assignment_id: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     assignment = queries.centre_assignment_get(user=user, assignment_id=assignment_id)
     actions.centre_unassign(actor=user, assignment=assignment)
     messages.success(request, _("Centre assignment ended."))

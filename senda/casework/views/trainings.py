@@ -20,15 +20,14 @@ from senda.casework.actions import trainings as actions
 from senda.casework.models import ParticipantRole, ParticipationStatus, TrainingEvent, TrainingMode
 from senda.casework.queries import activities as activity_queries
 from senda.casework.queries import trainings as queries
-from senda.casework.views.activities import (
-    AreaChoiceField,
-    DateInput,
-    _page,
-    _query_without_page,
-    _user,
+from senda.casework.views.activities import AreaChoiceField, DateInput
+from senda.casework.views.common import (
+    acting_user,
     apply_errors,
+    page_of,
+    query_without_page,
+    staff_page,
 )
-from senda.casework.views.common import staff_page
 from senda.core.errors import PermissionDeniedError, ValidationError
 
 
@@ -183,7 +182,7 @@ def _managing_organisations(user: User) -> list[Organisation]:
 
 @staff_page
 def training_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filter_form = TrainingFilterForm(request.GET or None)
     filters = queries.TrainingFilters()
     if filter_form.is_valid():
@@ -198,12 +197,12 @@ def training_list(request: HttpRequest) -> HttpResponse:
         request,
         "casework/trainings/list.html",
         {
-            "page": _page(request, trainings),
+            "page": page_of(request, trainings),
             "filter_form": filter_form,
             "may_manage": bool(
                 activity_queries.organisations_where(user, Capability.TRAINING_MANAGE)
             ),
-            "query": _query_without_page(request),
+            "query": query_without_page(request),
         },
     )
 
@@ -211,7 +210,7 @@ def training_list(request: HttpRequest) -> HttpResponse:
 @staff_page
 @require_http_methods(["GET", "POST"])
 def training_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = TrainingForm(request.POST or None, organisations=_managing_organisations(user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -228,7 +227,7 @@ def training_create(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def training_detail(request: HttpRequest, training_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     may_manage = queries.training_may_manage(user=user, training=training)
     return render(
@@ -249,7 +248,7 @@ def training_detail(request: HttpRequest, training_id: uuid.UUID) -> HttpRespons
 @staff_page
 @require_http_methods(["GET", "POST"])
 def training_edit(request: HttpRequest, training_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     if not queries.training_may_manage(user=user, training=training):
         raise PermissionDeniedError(_("Your role does not include organising trainings."))
@@ -272,7 +271,7 @@ def training_edit(request: HttpRequest, training_id: uuid.UUID) -> HttpResponse:
 @staff_page
 @require_POST
 def training_delete(request: HttpRequest, training_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     actions.training_delete(actor=user, training=training)
     messages.success(request, _("Training deleted."))
@@ -282,7 +281,7 @@ def training_delete(request: HttpRequest, training_id: uuid.UUID) -> HttpRespons
 @staff_page
 @require_POST
 def participant_add(request: HttpRequest, training_id: uuid.UUID) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     if not queries.training_may_manage(user=user, training=training):
         raise PermissionDeniedError(_("Your role does not include organising trainings."))
@@ -316,7 +315,7 @@ def participant_add(request: HttpRequest, training_id: uuid.UUID) -> HttpRespons
 def participant_status(
     request: HttpRequest, training_id: uuid.UUID, participant_id: int
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     participant = queries.participant_get(training=training, participant_id=participant_id)
     completed_on = forms.DateField(required=False).clean(request.POST.get("completed_on") or None)
@@ -340,7 +339,7 @@ def participant_status(
 def participant_remove(
     request: HttpRequest, training_id: uuid.UUID, participant_id: int
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     training = queries.training_get(user=user, training_id=training_id)
     participant = queries.participant_get(training=training, participant_id=participant_id)
     actions.training_participant_remove(actor=user, participant=participant)
@@ -350,7 +349,7 @@ def participant_remove(
 
 @staff_page
 def training_matrix(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filter_form = MatrixFilterForm(request.GET or None)
     matrix = queries.trained_matrix(user=user, filters=filter_form.filters())
     return render(
