@@ -15,6 +15,7 @@ from django.utils import timezone
 from senda.accounts.testing import browser_login
 from senda.campaigns.models import Placement, PlacementDailyCount
 from senda.core.demo import DEMO_PASSWORD, load_all
+from senda.core.demo import inquiries as demo_inquiries
 from senda.inquiries.models import Inquiry
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_world(transactional_db: None, settings: Any) -> None:
     settings.SENDA_INQUIRY_MIN_FILL_SECONDS = 0  # the browser fills the form in milliseconds
-    load_all()
+    load_all(upto=demo_inquiries)  # the journey needs no field work
 
 
 @pytest.fixture(params=["es", "en"])

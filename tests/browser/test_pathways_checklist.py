@@ -34,7 +34,7 @@ def guides_world(transactional_db: None) -> None:
         load_reference(Country, AdminArea)
     if not TaxonomyTerm.objects.exists():
         load_taxonomy(Taxonomy, TaxonomyTerm)
-    world = demo.load_all()
+    world = demo.load_all(upto=demo_pathways)
     demo_pathways.load(world)
 
 

@@ -17,7 +17,7 @@ TODAY = datetime.date(2026, 3, 15)
 
 @pytest.mark.django_db
 def test_demo_campaigns_load_once_and_reset() -> None:
-    world = demo.load_all(today=TODAY)
+    world = demo.load_all(today=TODAY, upto=demo_campaigns)
     demo_campaigns.load(world)
     campaigns = {c.slug: c for c in Campaign.objects.select_related("owner")}
     assert set(campaigns) == {

@@ -99,7 +99,7 @@ DAYS_OF_WORK = 240
 # Client ids of the demo's rows (the offline-sync field, used here to find them again).
 UUID_NAMESPACE = uuid.UUID("6f0f9a52-6a2b-4f55-9a3e-2f1d5c0de404")
 
-REGISTERED_PA = 1_200
+REGISTERED_PA = 440  # 351 of them are referred; the rest of the 7,000 are tallied
 REFERRALS_PA = 351
 SUSPECTED_COVID = 15
 REACHED_TARGET = 7_000
@@ -480,7 +480,7 @@ def _register_pa(
     # Look-alikes: the same person registered twice (by another worker, or with the name
     # spelt another way), for the supervisor's list of possible duplicates.
     for number in range(1, LOOK_ALIKES + 1):
-        original = registered[number * 150]
+        original = registered[number * (len(registered) // (LOOK_ALIKES + 1))]
         spec = next(w for w in workers if w.area == original.area and w.username != "x")
         days_ago = max(1, original.days_ago - rng.randint(3, 20))
         same = original.person

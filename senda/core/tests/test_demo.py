@@ -79,8 +79,8 @@ def counts() -> dict[str, int]:
     return {model.__name__: model._default_manager.count() for model in models}
 
 
-def test_demo_creates_a_user_for_every_role_and_prints_the_logins() -> None:
-    output = run_demo()
+def test_demo_creates_a_user_for_every_role_and_prints_the_logins(demo_output: str) -> None:
+    output = demo_output
 
     roles = set(
         Membership.objects.filter(organisation__slug__in=demo_slugs()).values_list(
@@ -102,8 +102,7 @@ def test_demo_creates_a_user_for_every_role_and_prints_the_logins() -> None:
     assert "Demo data loaded" in output
 
 
-def test_demo_passwords_log_in() -> None:
-    run_demo()
+def test_demo_passwords_log_in(demo_output: str) -> None:
 
     for login in logins():
         assert Client().login(username=login.username, password=login.password), login.username
@@ -117,8 +116,9 @@ def test_demo_passwords_log_in() -> None:
     assert client.session.get("_auth_user_id") == str(User.objects.get(username="promotor.pa").pk)
 
 
-def test_demo_directory_covers_every_country_the_health_centres_and_opportunities() -> None:
-    run_demo()
+def test_demo_directory_covers_every_country_the_health_centres_and_opportunities(
+    demo_output: str,
+) -> None:
     services = demo_services()
     published = [s for s in services if s.publication_status == PublicationStatus.PUBLISHED]
 
@@ -168,8 +168,7 @@ def test_demo_directory_covers_every_country_the_health_centres_and_opportunitie
     assert all_codes >= OPPORTUNITY_CATEGORIES
 
 
-def test_demo_services_are_sourced_verified_labelled_and_some_need_work() -> None:
-    run_demo()
+def test_demo_services_are_sourced_verified_labelled_and_some_need_work(demo_output: str) -> None:
     services = demo_services()
     today = timezone.localdate()
     editor = User.objects.get(username="editor")
@@ -198,8 +197,7 @@ def test_demo_services_are_sourced_verified_labelled_and_some_need_work() -> Non
     assert queries.services_pending_review(user=editor).exists()
 
 
-def test_demo_services_are_found_by_public_search_and_near_me() -> None:
-    run_demo()
+def test_demo_services_are_found_by_public_search_and_near_me(demo_output: str) -> None:
 
     # Accent-insensitive, in Spanish and English.
     spanish = search_services("vacunacion", ServiceFilters(country_code="PA"))
@@ -220,8 +218,7 @@ def test_demo_services_are_found_by_public_search_and_near_me() -> None:
     assert all(hit.distance_km < 40 for hit in near)
 
 
-def test_demo_twice_changes_nothing() -> None:
-    run_demo()
+def test_demo_twice_changes_nothing(demo_output: str) -> None:
     before = counts()
     service_ids = set(Service.objects.values_list("id", flat=True))
 
@@ -233,9 +230,8 @@ def test_demo_twice_changes_nothing() -> None:
     assert "promotor.pa" in output
 
 
-def test_demo_reset_reloads_the_demo_and_keeps_other_data() -> None:
+def test_demo_reset_reloads_the_demo_and_keeps_other_data(demo_output: str) -> None:
     other = ServiceFactory.create(published=True, name="Servicio que no es del demo")
-    run_demo()
     before = counts()
     old_ids = set(Service.objects.filter(owner__slug__in=demo_slugs()).values_list("id", flat=True))
 

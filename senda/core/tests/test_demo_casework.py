@@ -3,9 +3,6 @@ information points elsewhere, idempotence, reset, and no personal value in clear
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from django.db.models import Count
@@ -36,8 +33,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded() -> None:
-    demo.load_all()
+def loaded(demo_output: str) -> None:
+    """The demo, loaded once for the module (see conftest.py)."""
 
 
 def _pa_referrals() -> list[Referral]:
@@ -65,7 +62,7 @@ def test_panama_project_figures(loaded: None) -> None:
     assert centres.values("user").distinct().count() == 5
 
     registered, tallied = casework.reached_in_panama()
-    assert 1_100 <= registered <= 1_300
+    assert 400 <= registered <= 500
     assert registered + tallied >= 7_000
     assert 50 <= OutreachActivity.objects.filter(organisation__slug="demo-pa").count() <= 80
     assert 8 <= VaccinationSession.objects.filter(organisation__slug="demo-pa").count() <= 12
@@ -118,7 +115,7 @@ def test_follow_ups_in_every_state_and_the_other_countries(loaded: None) -> None
 
     for slug in ("demo-gt", "demo-mx", "demo-hn", "demo-sv", "demo-ni", "demo-cr"):
         count = Person.objects.filter(organisation__slug=slug).count()
-        assert 10 <= count <= 25, slug
+        assert 5 <= count <= 25, slug  # smaller activity than Panama's
         assert FollowUp.objects.filter(organisation__slug=slug).exists(), slug
     legal = Referral.objects.filter(reason=ReferralReason.LEGAL)
     assert legal.exists()
@@ -151,32 +148,36 @@ def test_second_load_adds_nothing_and_reset_removes_the_field_work(loaded: None)
     assert not FollowUp.objects.exists()
     assert not OutreachActivity.objects.exists()
     assert not User.objects.filter(username__in=casework.field_worker_usernames()).exists()
-    # The demo logins stay (accounts owns them) and everything can be loaded again.
+    # The demo logins stay (accounts owns them); test_demo.py reloads everything after a reset.
     assert User.objects.filter(username="promotor.pa").exists()
-    demo.load_all()
-    assert len(_pa_referrals()) == 351
 
 
-def _stored_bytes(tmp_path: Path) -> bytes:
-    copy_path = tmp_path / "copy.sqlite3"
-    copy = sqlite3.connect(copy_path)
-    connection.ensure_connection()
-    connection.connection.backup(copy)
-    copy.close()
-    return copy_path.read_bytes()
-
-
-def _postgresql_holds(value: str) -> bool:
-    quote = connection.ops.quote_name
+def _text_columns() -> list[tuple[str, str]]:
+    """Every column of every table (the test reads them with SQL, not the ORM)."""
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = [row[0] for row in cursor.fetchall()]
+            columns = []
+            for table in tables:
+                cursor.execute(f"PRAGMA table_info({connection.ops.quote_name(table)})")
+                columns += [(table, row[1]) for row in cursor.fetchall()]
+            return columns
         cursor.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND data_type IN "
             "('text', 'character varying', 'json', 'jsonb')"
         )
-        for table, column in cursor.fetchall():
+        return list(cursor.fetchall())
+
+
+def _database_holds(value: str, columns: list[tuple[str, str]]) -> bool:
+    quote = connection.ops.quote_name
+    cast = "" if connection.vendor == "sqlite" else "::text"
+    with connection.cursor() as cursor:
+        for table, column in columns:
             cursor.execute(
-                f"SELECT 1 FROM {quote(table)} WHERE {quote(column)}::text LIKE %s LIMIT 1",  # noqa: S608
+                f"SELECT 1 FROM {quote(table)} WHERE {quote(column)}{cast} LIKE %s LIMIT 1",  # noqa: S608
                 [f"%{value}%"],
             )
             if cursor.fetchone():
@@ -184,14 +185,10 @@ def _postgresql_holds(value: str) -> bool:
     return False
 
 
-def test_no_name_or_phone_in_clear_text(loaded: None, tmp_path: Path) -> None:
+def test_no_name_or_phone_in_clear_text(loaded: None) -> None:
     sample = list(Person.objects.filter(organisation__slug="demo-pa").exclude(phone="")[:20])
     assert sample
     values = {p.family_name for p in sample} | {p.phone for p in sample}
     values |= {f"{p.given_name} {p.family_name}" for p in sample}
-    if connection.vendor == "sqlite":
-        raw = _stored_bytes(tmp_path)
-        leaks = [value for value in values if value.encode() in raw]
-    else:
-        leaks = [value for value in values if _postgresql_holds(value)]
-    assert leaks == []
+    columns = _text_columns()
+    assert [value for value in values if _database_holds(value, columns)] == []

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_inquiries_load_once_and_reset() -> None:
-    world = demo.load_all()
+    world = demo.load_all(upto=demo_inquiries)
 
     demo_inquiries.load(world)
     demo_inquiries.load(world)

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo_world() -> demo.DemoWorld:
-    world = demo.load_all()
+    world = demo.load_all(upto=demo_pathways)
     demo_pathways.load(world)
     return world
 

@@ -1,0 +1,25 @@
+"""The demo is loaded once per test module that reads it (it takes tens of seconds: months
+of field work written through the actions); each test runs in a transaction rolled back, so
+what a test changes does not leak, and the module's teardown resets the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from senda.core import demo
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    """What ``manage.py demo`` printed, with the demo loaded for the whole module."""
+    out = StringIO()
+    with django_db_blocker.unblock():
+        call_command("demo", stdout=out)
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        demo.reset_all()
