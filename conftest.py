@@ -25,21 +25,19 @@ CHROMIUM_ARGS = [
 
 
 def _ensure_reference_data() -> None:
-    from senda.directory.models import Taxonomy, TaxonomyTerm
-    from senda.directory.reference import load_taxonomy
-    from senda.geo.models import AdminArea, Country
-    from senda.geo.reference import load_reference
+    from senda.core.testing import ensure_reference_data
 
-    if not AdminArea.objects.exists():
-        load_reference(Country, AdminArea)
-    if not TaxonomyTerm.objects.exists():
-        load_taxonomy(Taxonomy, TaxonomyTerm)
+    ensure_reference_data()
 
-    from senda.casework.default_lists import load_default_lists
-    from senda.casework.models import FollowUpRule, Topic
 
-    if not Topic.objects.exists():
-        load_default_lists(Topic, FollowUpRule)
+@pytest.fixture(autouse=True)
+def _no_audit_context_leaks() -> Iterator[None]:
+    """Each test starts outside any request, whatever a previous test's request left."""
+    from senda.core.audit import _request_context
+
+    token = _request_context.set(None)
+    yield
+    _request_context.reset(token)
 
 
 @pytest.fixture(autouse=True)

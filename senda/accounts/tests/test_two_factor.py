@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from senda.accounts import actions, two_factor
 from senda.accounts.models import Membership, RecoveryCode, TotpDevice, User
@@ -143,7 +145,7 @@ def test_setup_is_refused_once_a_second_factor_exists(users_a: dict[str, User]) 
     # someone with only the password cannot replace the authenticator
     response = client.get(reverse("accounts:two_factor_setup"))
     assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
-    with pytest.raises(Exception, match="already"):
+    with translation.override("en"), pytest.raises(Exception, match="already"):
         two_factor.totp_enrol_start(user=user)
 
 
@@ -173,7 +175,9 @@ def test_unverified_session_reaches_public_pages_as_anonymous_and_api_is_refused
     assert client.get("/").status_code == 200
     response = client.get("/api/tokens")
     assert response.status_code == 403
-    assert "second factor" in response.json()["detail"]
+    assert response.json()["detail"] == gettext(
+        "Confirm your second factor (the code from your app) first."
+    )
     assert client.get("/admin/").status_code == 302
     assert client.get(reverse("accounts:members")).status_code == 302
     # logout stays reachable

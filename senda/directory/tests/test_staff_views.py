@@ -258,6 +258,7 @@ def test_staff_home_queries_do_not_grow_with_services(staff_client, org_a, provi
         return len(captured)
 
     ServiceFactory.create_batch(2, owner=org_a, organization=provider, published=True)
+    count_queries()  # the first request starts the session clock (a session write)
     few = count_queries()
     ServiceFactory.create_batch(8, owner=org_a, organization=provider, published=True)
     assert count_queries() == few
@@ -724,6 +725,7 @@ def test_list_pages_queries_do_not_grow(client, users_a, org_a, page_name) -> No
         return len(captured)
 
     add_rows(2)
+    count_queries()  # the first request starts the session clock (a session write)
     few = count_queries()
     add_rows(6)
     assert count_queries() == few
