@@ -47,8 +47,11 @@ def _reference_data_survives_flush(
     """Migrations load countries, areas and the taxonomy; a transactional test (the browser
     tests) flushes every table when it ends, so put the reference data back right away and
     later tests never depend on the order they run in."""
-    transactional = "transactional_db" in request.fixturenames or "live_server" in (
-        request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or bool(marker is not None and marker.kwargs.get("transaction"))
     )
     if transactional:
         with django_db_blocker.unblock():

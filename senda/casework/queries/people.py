@@ -72,8 +72,11 @@ def people_search(*, user: User, text: str = "") -> QuerySet[Person]:
     text = text.strip()[:200]
     if not text:
         return people.order_by("-registered_at", "pk")
-    if CARD_CODE.match(text) and any(ch.isdigit() for ch in text):
-        return people.filter(code=_normalised_code(text))
+    if CARD_CODE.match(text):
+        by_code = people.filter(code=_normalised_code(text))
+        # A code may be all letters, and ten letters may be a name: a code wins if it exists.
+        if any(ch.isdigit() for ch in text) or by_code.exists():
+            return by_code
     letters = any(ch.isalpha() for ch in text)
     if not letters:
         digests = phone_lookup_digests(text)
