@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -163,9 +162,6 @@ def measure(
     for index, case in enumerate(cases):
         run = in_rollback(case) if writes else case
         statements = captured(run)  # also warms the caches the same way for both
-        if index == 0 and os.environ.get("BENCH_SHOW_SQL"):
-            for sql, _params in statements:
-                print("      SQL", sql[:160], flush=True)
         if writes:
 
             def floor(statements: list[tuple[str, Any]] = statements) -> Any:

@@ -103,16 +103,6 @@ def decrypt_text(token: str) -> str:
         raise DecryptionError("no configured key decrypts this value") from exc
 
 
-def reencrypt_text(token: str) -> str:
-    """``token`` encrypted again under the current first key (for key rotation)."""
-    if not token:
-        return ""
-    try:
-        return _fernet().rotate(token.encode()).decode()
-    except InvalidToken as exc:
-        raise DecryptionError("no configured key decrypts this value") from exc
-
-
 def encrypted_under_current_key(token: str) -> bool:
     if not token:
         return True
