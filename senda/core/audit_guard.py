@@ -8,6 +8,9 @@ deliberate act, not something the application does.
 
 from __future__ import annotations
 
+import time
+
+from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "core_auditentry"
@@ -46,13 +49,26 @@ def _statements(connection: BaseDatabaseWrapper, *, install: bool) -> list[str]:
 
 def install(connection: BaseDatabaseWrapper) -> None:
     """Create the triggers that refuse UPDATE and DELETE on the audit table."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, install=True):
-            cursor.execute(statement)
+    _execute(connection, _statements(connection, install=True))
 
 
 def remove(connection: BaseDatabaseWrapper) -> None:
     """Drop them (only the migration's reverse and ``flush`` on SQLite do this)."""
-    with connection.cursor() as cursor:
-        for statement in _statements(connection, install=False):
-            cursor.execute(statement)
+    _execute(connection, _statements(connection, install=False))
+
+
+def _execute(connection: BaseDatabaseWrapper, statements: list[str], wait: float = 10.0) -> None:
+    """Run schema statements. SQLite refuses a schema change while a statement is still open
+    on the database (a request another thread is finishing): "table is locked" is retried
+    for up to ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    for statement in statements:
+        while True:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(statement)
+                break
+            except OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)

@@ -29,7 +29,7 @@ from senda.core.text import fold
 GIVEN = "Zenóbiaquetzal"
 FAMILY = "Ñandúbaytorres Xilófono"
 PHONE = "+507 6987-1243"
-NOTES = "Embarazadaqwerty de siete meses"
+NOTES = "Embarazadaqwerty de sietemesesyuxta"
 REFERRAL_NOTE = "Necesitasillaruedas zumbidoprofundo"
 ORIENTATION_NOTE = "Temeperderpapeles vecinaborrosa"
 
@@ -72,7 +72,7 @@ def _variants(value: str) -> set[str]:
     digits = "".join(ch for ch in value if ch.isdigit())
     if len(digits) >= 7:
         forms |= {digits, crypto.normalise_phone(value)}
-    return {form for form in forms if len(form) >= 4 and form.lower() not in {"de", "siete"}}
+    return {form for form in forms if len(form) >= 4 and form.lower() != "de"}
 
 
 def _values() -> dict[str, set[str]]:
