@@ -29,6 +29,7 @@ from senda.casework.api import router as casework_router
 from senda.core.api_auth import API_AUTH
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.directory.api import router as directory_router
+from senda.sync.api import router as sync_router
 
 NON_FIELD_ERRORS = "__all__"
 
@@ -96,6 +97,7 @@ api.add_decorator(_in_callers_language, mode="view")
 api.add_router("", directory_router)
 api.add_router("", accounts_router)
 api.add_router("", casework_router)
+api.add_router("/sync", sync_router)
 
 
 def error_response(

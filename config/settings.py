@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "senda.campaigns",
     "senda.inquiries",
     "senda.casework",
+    "senda.sync",
     "senda.portal",
 ]
 

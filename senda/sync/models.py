@@ -1,0 +1,1 @@
+"""The offline field app's devices and the sync protocol's receipts."""
