@@ -58,7 +58,40 @@ def child_arguments(database: str, args: argparse.Namespace) -> list[str]:
     return [
         "--child", database, "--people", str(args.people), "--queries", str(args.queries),
         "--warmup", str(args.warmup), "--seed", str(args.seed),
+        *(["--keep", str(args.keep)] if args.keep else []),
     ]  # fmt: skip
+
+
+def load_marker(keep: Path, database: str) -> Path:
+    """Written last by a complete load into ``keep``: what was loaded (the child's report)."""
+    return keep / f"{database}-loaded.json"
+
+
+def field_keys(keep: Path | None) -> dict[str, str]:
+    """The keys of the personal fields and search digests: fresh for a throwaway run; made once
+    and kept beside a kept database (its rows were encrypted with them)."""
+    from cryptography.fernet import Fernet
+
+    path = keep / "keys.json" if keep else None
+    if path is not None and path.exists():
+        return dict(json.loads(path.read_text()))
+    keys = {
+        "SENDA_FIELD_KEYS": Fernet.generate_key().decode(),
+        "SENDA_SEARCH_KEYS": Fernet.generate_key().decode(),
+    }
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys))
+        path.chmod(0o600)
+    return keys
+
+
+def forget_partial_load(keep: Path, database: str) -> None:
+    """A database in ``keep`` without its marker is an interrupted load: start it again."""
+    import shutil
+
+    if not load_marker(keep, database).exists():
+        shutil.rmtree(keep / database, ignore_errors=True)
 
 
 def main_parent(args: argparse.Namespace) -> None:
@@ -69,20 +102,17 @@ def main_parent(args: argparse.Namespace) -> None:
         f" (seed {args.seed})",
         flush=True,
     )
-    from cryptography.fernet import Fernet
-
-    # Production settings need the keys of the personal fields: fresh ones for this run.
-    keys = {
-        "SENDA_FIELD_KEYS": Fernet.generate_key().decode(),
-        "SENDA_SEARCH_KEYS": Fernet.generate_key().decode(),
-    }
+    # Production settings need the keys of the personal fields.
+    keys = field_keys(args.keep)
     results = []
     for database in databases:
+        if args.keep:
+            forget_partial_load(args.keep, database)
         if database == "sqlite":
-            with sqlite_file() as url:
+            with sqlite_file(args.keep) as url:
                 results.append(run_child(__file__, url, child_arguments("sqlite", args), keys))
         else:
-            with postgres_cluster(PG_PORT) as url:
+            with postgres_cluster(PG_PORT, args.keep) as url:
                 results.append(run_child(__file__, url, child_arguments("postgres", args), keys))
     print_summary(results, key="figures", target_p95_ms=TARGET_P95_MS, target_ratio=TARGET_RATIO)
 
@@ -215,16 +245,41 @@ def main_child(args: argparse.Namespace) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
     from django.test import Client
 
     from bench import casework_data
 
     started = time.perf_counter()
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # the pages' hashed names
     print(f"\n== {database_label()}", flush=True)
-    print(f"   migrated in {time.perf_counter() - started:.1f} s", flush=True)
-    report = casework_data.generate_and_load(people=args.people, seed=args.seed)
+    print(
+        f"   migrated in {time.perf_counter() - started:.1f} s ({len(pending)} migrations)",
+        flush=True,
+    )
+    marker = load_marker(args.keep, args.child) if args.keep else None
+    if marker is not None and marker.exists():
+        report = casework_data.report_from_json(marker.read_text())
+        if report.people != args.people or json.loads(marker.read_text())["seed"] != args.seed:
+            raise SystemExit(
+                f"{args.keep} holds {report.people:,} people (seed"
+                f" {json.loads(marker.read_text())['seed']}): use the same --people and --seed,"
+                " or another --keep folder"
+            )
+        if pending:
+            started = time.perf_counter()
+            casework_data.analyse()  # the statistics of the new indexes
+            print(f"   analysed in {time.perf_counter() - started:.1f} s", flush=True)
+        print(f"   reusing the database kept in {args.keep}", flush=True)
+    else:
+        report = casework_data.generate_and_load(people=args.people, seed=args.seed)
+        if marker is not None:
+            saved = json.loads(casework_data.report_to_json(report))
+            marker.write_text(json.dumps({**saved, "seed": args.seed}))
     print(
         f"   loaded in {report.seconds:.0f} s: {report.people:,} people,"
         f" {report.search_keys:,} search keys, {report.orientations:,} orientations,"
@@ -358,6 +413,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="timed requests of each kind")
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests first")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--keep",
+        type=lambda value: Path(value).resolve(),
+        metavar="DIR",
+        help="keep the loaded databases in DIR and reuse them on later runs (same --people"
+        " and --seed); migrations are still applied",
+    )
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

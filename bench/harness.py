@@ -34,11 +34,17 @@ def timed(function: Callable[[], Any]) -> tuple[float, Any]:
 
 
 @contextmanager
-def postgres_cluster(port: int) -> Iterator[str]:
-    """A throwaway PostgreSQL 15 cluster on 127.0.0.1:``port``; yields its DATABASE_URL."""
-    directory = Path(tempfile.mkdtemp(prefix="senda-bench-pg."))
+def postgres_cluster(port: int, keep: Path | None = None) -> Iterator[str]:
+    """A PostgreSQL 15 cluster on 127.0.0.1:``port``; yields its DATABASE_URL. Throwaway, or,
+    with ``keep``, its data folder stays in ``keep`` and a later call starts it again."""
+    if keep is not None:
+        directory = keep / "postgres"
+        directory.mkdir(parents=True, exist_ok=True)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="senda-bench-pg."))
     shutil.chown(directory, "postgres")
     data = directory / "data"
+    existing = (data / "PG_VERSION").exists()
 
     def as_postgres(*command: str) -> None:
         subprocess.run(
@@ -46,10 +52,11 @@ def postgres_cluster(port: int) -> Iterator[str]:
         )
 
     try:
-        as_postgres(
-            str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-            "-E", "UTF8", "--locale=C.UTF-8",
-        )  # fmt: skip
+        if not existing:
+            as_postgres(
+                str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                "-E", "UTF8", "--locale=C.UTF-8",
+            )  # fmt: skip
         options = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {directory}"
             # Durability is irrelevant to a benchmark and slows the bulk load.
@@ -60,7 +67,8 @@ def postgres_cluster(port: int) -> Iterator[str]:
             str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w",
             "-o", options, "start",
         )  # fmt: skip
-        as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "senda_bench")
+        if not existing:
+            as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "senda_bench")
         yield f"postgres://postgres@127.0.0.1:{port}/senda_bench"
     finally:
         subprocess.run(
@@ -68,17 +76,24 @@ def postgres_cluster(port: int) -> Iterator[str]:
              "-m", "fast", "stop"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
         )  # fmt: skip
-        shutil.rmtree(directory, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 @contextmanager
-def sqlite_file() -> Iterator[str]:
-    """A SQLite file in a temporary directory; yields its DATABASE_URL."""
-    directory = Path(tempfile.mkdtemp(prefix="senda-bench-sqlite."))
+def sqlite_file(keep: Path | None = None) -> Iterator[str]:
+    """A SQLite file; yields its DATABASE_URL. In a temporary directory removed afterwards, or,
+    with ``keep``, in ``keep`` where it stays."""
+    if keep is not None:
+        directory = keep / "sqlite"
+        directory.mkdir(parents=True, exist_ok=True)
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="senda-bench-sqlite."))
     try:
         yield f"sqlite:///{directory / 'bench.sqlite3'}"
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def run_child(
