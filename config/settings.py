@@ -238,6 +238,13 @@ SENDA_INQUIRY_ESCALATION_HOURS = int(os.environ.get("SENDA_INQUIRY_ESCALATION_HO
 # Behind a reverse proxy: the request header that carries the client's address.
 SENDA_INQUIRY_CLIENT_IP_HEADER = os.environ.get("SENDA_INQUIRY_CLIENT_IP_HEADER", "")
 
+# The offline field app and its sync protocol (README: "Field app and sync").
+SENDA_FIELD_LOCK_MINUTES = int(os.environ.get("SENDA_FIELD_LOCK_MINUTES", "15"))
+SENDA_FIELD_WIPE_HOURS = int(os.environ.get("SENDA_FIELD_WIPE_HOURS", "72"))
+SENDA_SYNC_MAX_BATCH = int(os.environ.get("SENDA_SYNC_MAX_BATCH", "200"))
+SENDA_SYNC_PAGE_SIZE = int(os.environ.get("SENDA_SYNC_PAGE_SIZE", "500"))
+SENDA_SYNC_FEED_GAP_SECONDS = int(os.environ.get("SENDA_SYNC_FEED_GAP_SECONDS", "300"))
+
 if env_bool("SENDA_TESTING"):
     # Tests create many users; a fast hasher keeps the suite quick. Never in production.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

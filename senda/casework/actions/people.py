@@ -20,7 +20,7 @@ from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Capability
 from senda.casework import conf
 from senda.casework.access import organisations_where, people_visible_to, people_workable_by
-from senda.casework.keys import new_card_code, store_search_keys
+from senda.casework.keys import CODE_ALPHABET, new_card_code, store_search_keys
 from senda.casework.models import (
     AgeGroup,
     Community,
@@ -50,6 +50,7 @@ MAX_NOTES = 2000
 OLDEST_AGE = 120
 # Digits with the usual separators; "+" only at the start.
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()./-]*$")
+CARD_CODE_PATTERN = re.compile(rf"^[A-Z]{{2}}-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
 
 PERSONAL_FIELDS = ("given_name", "family_name", "phone", "notes")
 EDITABLE_FIELDS = (
@@ -208,6 +209,15 @@ def _unused_card_code(organisation: Organisation) -> str:
     raise RuntimeError("no free card code after 20 attempts")  # 40 bits: never in practice
 
 
+def _offered_or_new_card_code(offered: str, organisation: Organisation) -> str:
+    """The code a phone made offline (same alphabet and format as ``new_card_code``) when it
+    is well formed and still free; otherwise a new one."""
+    offered = (offered or "").strip().upper()
+    if CARD_CODE_PATTERN.match(offered) and not Person.objects.filter(code=offered).exists():
+        return offered
+    return _unused_card_code(organisation)
+
+
 def _inquiry_for(actor: User, inquiry: Inquiry, organisation: Organisation) -> Inquiry:
     if not inquiries_visible_to(user=actor).filter(pk=inquiry.pk).exists():
         raise NotFoundError(str(inquiry.pk))
@@ -241,9 +251,11 @@ def person_register(
     confirm_new: bool = False,
     inquiry: Inquiry | None = None,
     client_uuid: uuid.UUID | None = None,
+    code: str = "",
 ) -> Person:
     """Register a person who agreed to be recorded. Raises PossibleDuplicatesError with the
-    people the actor may see who may be the same person, unless ``confirm_new``."""
+    people the actor may see who may be the same person, unless ``confirm_new``. ``code``: the
+    card code the offline app printed, kept when it is well formed and free (else a new one)."""
     _require(
         actor,
         Capability.CASE_WORK,
@@ -310,7 +322,7 @@ def person_register(
     with transaction.atomic():
         person = Person.objects.create(
             organisation=organisation,
-            code=_unused_card_code(organisation),
+            code=_offered_or_new_card_code(code, organisation),
             registered_by=actor,
             registered_at=now,
             last_activity_at=now,

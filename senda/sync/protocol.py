@@ -1,0 +1,953 @@
+"""The sync protocol as plain functions (the API, the tests and the bench call them): ``push``
+applies a device's changes, ``pull`` sends what the device should hold.
+
+Upload: records are applied in order, each in its own transaction together with its receipt,
+through the same actions as the staff pages, at the time the worker saved them (the device's
+clock corrected by its offset from the server's). A key seen before answers with the stored
+result; two uploads of the same key at once are serialised by the receipt's unique key.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from senda.accounts.models import User
+from senda.casework import access
+from senda.casework.actions import activities as activity_actions
+from senda.casework.actions import orientations as orientation_actions
+from senda.casework.actions import people as people_actions
+from senda.casework.actions import referrals as referral_actions
+from senda.casework.actions import tasks as task_actions
+from senda.casework.models import (
+    REFERRAL_TRANSITIONS,
+    ConsentScope,
+    FollowUp,
+    FollowUpStatus,
+    Orientation,
+    OutreachActivity,
+    Person,
+    Referral,
+    ReferralStatus,
+    Team,
+    Topic,
+    TopicUse,
+    VaccinationSession,
+)
+from senda.core import clock
+from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from senda.directory.models import Location, ServiceAtLocation
+from senda.geo.models import AdminArea, Country
+from senda.sync import actions, conf, conflicts, feed, queries, records
+from senda.sync.auth import BATCH_TOO_LARGE, SyncError
+from senda.sync.models import ConflictReason, Device, ReceiptStatus, SyncConflict, SyncReceipt
+
+NON_FIELD = "__all__"
+
+
+# ---------------------------------------------------------------------------------------------
+# What one record's processing produced
+
+
+@dataclass
+class Outcome:
+    status: str
+    kind: str  # the kind of the record in the answer (a consent answers with its person)
+    object_id: Any = None
+    client_uuid: uuid.UUID | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[SyncConflict] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+
+    def stored(self, key: uuid.UUID) -> dict[str, Any]:
+        """What the receipt keeps: ids and messages; the record itself is read again."""
+        return {
+            "key": str(key),
+            "kind": self.kind,
+            "id": str(self.object_id) if self.object_id is not None else None,
+            "uuid": str(self.client_uuid) if self.client_uuid is not None else None,
+            "status": self.status,
+            "errors": self.errors,
+            "conflict_ids": [conflict.pk for conflict in self.conflicts],
+            "merged": self.merged,
+        }
+
+
+@dataclass
+class Context:
+    device: Device
+    user: User
+    moment: datetime.datetime
+    offset: datetime.timedelta
+    now: datetime.datetime
+
+    @property
+    def who(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the data of a record
+
+
+def _text(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> str:
+    value = data.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append(_("Enter text."))
+        return ""
+    return value
+
+
+def _bool(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> bool:
+    value = data.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.setdefault(name, []).append(_("Enter true or false."))
+        return False
+    return value
+
+
+def _int_or_none(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> int | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.setdefault(name, []).append(_("Enter a whole number."))
+        return None
+    return value
+
+
+def _country(data: Mapping[str, Any], errors: dict[str, list[str]]) -> Country | None:
+    code = data.get("nationality")
+    if not code:
+        return None
+    country = Country.objects.filter(code=str(code).upper()[:2]).first()
+    if country is None:
+        errors["nationality"] = [_("Choose a country from the list.")]
+    return country
+
+
+def _area(data: Mapping[str, Any], errors: dict[str, list[str]]) -> AdminArea | None:
+    pcode = data.get("area")
+    if not pcode:
+        return None
+    area = AdminArea.objects.filter(pcode=str(pcode)[:20]).first()
+    if area is None:
+        errors["area"] = [_("Choose an area from the list.")]
+    return area
+
+
+def _date(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> datetime.date:
+    value = data.get(name)
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        errors.setdefault(name, []).append(_("Enter a valid date (YYYY-MM-DD)."))
+        return datetime.date.min
+    return parsed
+
+
+def _device_moment(value: Any, ctx: Context, name: str, errors: dict[str, list[str]]) -> Any:
+    """A time the device's clock gave, corrected by the device's offset (never in the future)."""
+    parsed = None
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        errors.setdefault(name, []).append(_("Enter a valid date and time."))
+        return ctx.moment
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, datetime.UTC)
+    return min(parsed + ctx.offset, ctx.now)
+
+
+def _device_uuid(value: Any) -> uuid.UUID:
+    found = records.parse_uuid(value)
+    if found is None:
+        raise ValidationError({"id": [_("Give the record the id the phone made (a UUID).")]})
+    return found
+
+
+def _find(queryset: QuerySet[Any], value: Any, name: str) -> Any:
+    """A referenced record by its server id or the uuid a device gave it; NotFound names the
+    field that referenced it."""
+    reference = records.parse_uuid(value)
+    if reference is None:
+        raise ValidationError({name: [_("This record does not exist or you cannot see it.")]})
+    model = queryset.model
+    condition = Q(pk=reference)
+    if any(f.name == "client_uuid" for f in model._meta.get_fields()):
+        condition |= Q(client_uuid=reference)
+    found = queryset.filter(condition).first()
+    if found is None:
+        raise ValidationError({name: [_("This record does not exist or you cannot see it.")]})
+    return found
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any]) -> Any:
+    """A record this device uuid already created (another key, same change): duplicate, if the
+    worker sees it; a uuid taken by something they do not see is refused."""
+    existing = model.objects.filter(client_uuid=client_uuid).first()
+    if existing is None:
+        return None
+    if visible.filter(pk=existing.pk).exists():
+        return existing
+    raise ValidationError({"id": [_("This client id is already used.")]})
+
+
+# ---------------------------------------------------------------------------------------------
+# One handler per kind and operation
+
+
+def _person_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    client_uuid = _device_uuid(record.get("id"))
+    existing = _already(Person, client_uuid, access.people_visible_to(user=ctx.user))
+    if existing is not None:
+        return Outcome(ReceiptStatus.DUPLICATE, "person", existing.pk, client_uuid)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    fields: dict[str, Any] = {
+        "given_name": _text(data, "given_name", errors),
+        "family_name": _text(data, "family_name", errors),
+        "phone": _text(data, "phone", errors),
+        "phone_has_whatsapp": _bool(data, "whatsapp", errors),
+        "sex": _text(data, "sex", errors),
+        "community": _text(data, "community", errors),
+        "year_of_birth": _int_or_none(data, "year_of_birth", errors),
+        "age_group": _text(data, "age_group", errors),
+        "nationality": _country(data, errors),
+        "area": _area(data, errors),
+        "notes": _text(data, "notes", errors),
+        "consent_record": _bool(data, "consent_record", errors),
+        "consent_contact": _bool(data, "consent_contact", errors),
+        "consent_share": _bool(data, "consent_share", errors),
+        "code": _text(data, "code", errors),
+    }
+    _raise(errors)
+    # The phone cannot see the server's other records: possible duplicates are for a
+    # supervisor to merge later, never a reason to lose what was recorded in the field.
+    person = people_actions.person_register(
+        actor=ctx.user,
+        organisation=ctx.device.organisation,
+        confirm_new=True,
+        client_uuid=client_uuid,
+        **fields,
+    )
+    return Outcome(ReceiptStatus.APPLIED, "person", person.pk, client_uuid)
+
+
+def _person_update(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    person = _find(access.people_visible_to(user=ctx.user), record.get("id"), "id")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    data, base = dict(record["data"]), dict(record.get("base") or {})
+    merge = conflicts.merge_person(
+        person=person, data=data, base=base, who=ctx.who, when=ctx.moment
+    )
+    changes, errors = conflicts.person_changes(merge.apply)
+    _raise(errors)
+    if changes:
+        people_actions.person_update(actor=ctx.user, person=person, **changes)
+    elif (
+        merge.conflicts
+        and not access.people_workable_by(user=ctx.user).filter(pk=person.pk).exists()
+    ):
+        raise PermissionDeniedError(_("Your role does not include changing this record."))
+    found = [
+        actions.conflict_record(
+            device=ctx.device,
+            kind="person",
+            object_id=str(person.pk),
+            field=item.field,
+            reason=ConflictReason.CHANGED_ON_SERVER,
+            device_value=item.device,
+            server_value=item.server,
+        )
+        for item in merge.conflicts
+    ]
+    status = ReceiptStatus.CONFLICT if found else ReceiptStatus.APPLIED
+    return Outcome(
+        status, "person", person.pk, person.client_uuid, conflicts=found, merged=merge.merged
+    )
+
+
+def _consent_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    scope = _text(data, "scope", errors)
+    granted = _bool(data, "granted", errors)
+    _raise(errors)
+    visible = access.people_visible_to(user=ctx.user, include_inactive=True)
+    person = _find(visible, data.get("person"), "person")
+    if not granted and scope == ConsentScope.RECORD and person.erased_at is not None:
+        # A withdrawal always wins, and this one has already been honoured.
+        return Outcome(ReceiptStatus.APPLIED, "person", person.pk, person.client_uuid)
+    if granted:
+        person = people_actions.consent_grant(actor=ctx.user, person=person, scope=scope)
+    else:
+        person = people_actions.consent_withdraw(actor=ctx.user, person=person, scope=scope)
+    return Outcome(ReceiptStatus.APPLIED, "person", person.pk, person.client_uuid)
+
+
+def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    client_uuid = _device_uuid(record.get("id"))
+    visible = Orientation.objects.filter(person__in=access.people_visible_to(user=ctx.user))
+    existing = _already(Orientation, client_uuid, visible)
+    if existing is not None:
+        return Outcome(ReceiptStatus.DUPLICATE, "orientation", existing.pk, client_uuid)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    person = _find(access.people_visible_to(user=ctx.user), data.get("person"), "person")
+    slugs = data.get("topics") or []
+    if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
+        errors["topics"] = [_("Send a list.")]
+        slugs = []
+    topics = list(Topic.objects.filter(use=TopicUse.ORIENTATION, slug__in=slugs))
+    if len(topics) != len(set(slugs)):
+        errors["topics"] = [_("Choose topics from the list of orientation topics.")]
+    occurred_at = _device_moment(data.get("occurred_at"), ctx, "occurred_at", errors)
+    area = _area(data, errors) if data.get("area") else person.area
+    fields: dict[str, Any] = {
+        "channel": _text(data, "channel", errors),
+        "place_type": _text(data, "place_type", errors),
+        "outcome": _text(data, "outcome", errors),
+        "note": _text(data, "note", errors),
+    }
+    _raise(errors)
+    orientation = orientation_actions.orientation_record(
+        actor=ctx.user,
+        person=person,
+        occurred_at=occurred_at,
+        topics=topics,
+        area=area,
+        client_uuid=client_uuid,
+        **fields,
+    )
+    return Outcome(ReceiptStatus.APPLIED, "orientation", orientation.pk, client_uuid)
+
+
+def _referral_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    client_uuid = _device_uuid(record.get("id"))
+    existing = _already(Referral, client_uuid, access.referrals_sent_visible_to(user=ctx.user))
+    if existing is not None:
+        return Outcome(ReceiptStatus.DUPLICATE, "referral", existing.pk, client_uuid)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    person = _find(access.people_visible_to(user=ctx.user), data.get("person"), "person")
+    sal_id = records.parse_uuid(data.get("service_at_location"))
+    sal = ServiceAtLocation.objects.filter(pk=sal_id).first() if sal_id else None
+    if sal is None:
+        errors["service_at_location"] = [_("Choose a service and where it is offered.")]
+    fields: dict[str, Any] = {
+        "reason": _text(data, "reason", errors),
+        "urgency": _text(data, "urgency", errors) or "routine",
+        "note": _text(data, "note", errors),
+    }
+    _raise(errors)
+    referral = referral_actions.referral_create(
+        actor=ctx.user, person=person, service_at_location=sal, client_uuid=client_uuid, **fields
+    )
+    return Outcome(ReceiptStatus.APPLIED, "referral", referral.pk, client_uuid)
+
+
+def referral_conflict_message(referral: Referral, status: str) -> str:
+    """Why a device's cancellation did not apply: the referral has moved on."""
+    if status == ReferralStatus.CANCELLED:
+        return _("This referral had already been cancelled.")
+    if status == ReferralStatus.EXPIRED:
+        return _("This referral had already expired.")
+    return _("%(organisation)s already marked this referral %(status)s.") % {
+        "organisation": referral.receiving_organisation.name,
+        "status": str(ReferralStatus(status).label).lower(),
+    }
+
+
+def _referral_update(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    visible = access.referrals_sent_visible_to(user=ctx.user)
+    referral = _find(visible, record.get("id"), "id")
+    referral = Referral.objects.select_for_update(of=("self",)).get(pk=referral.pk)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    wanted = _text(data, "status", errors)
+    reason = _text(data, "reason", errors)
+    if wanted != ReferralStatus.CANCELLED and "status" not in errors:
+        errors["status"] = [_("From the field app a referral can only be cancelled.")]
+    _raise(errors)
+    outcome = Outcome(ReceiptStatus.APPLIED, "referral", referral.pk, referral.client_uuid)
+    if referral.status == wanted:
+        return outcome
+    if wanted in REFERRAL_TRANSITIONS.get(referral.status, frozenset()):
+        referral_actions.referral_cancel(actor=ctx.user, referral_id=referral.pk, reason=reason)
+        return outcome
+    if not access.people_workable_by(user=ctx.user).filter(pk=referral.person_id).exists():
+        raise PermissionDeniedError(_("Your role only reads referrals: it cannot cancel them."))
+    conflict = actions.conflict_record(
+        device=ctx.device,
+        kind="referral",
+        object_id=str(referral.pk),
+        field="status",
+        reason=ConflictReason.REFERRAL_STATUS,
+        device_value=wanted,
+        server_value=referral.status,
+    )
+    outcome.status = ReceiptStatus.CONFLICT
+    outcome.conflicts = [conflict]
+    return outcome
+
+
+def _follow_up_update(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    task = _find(access.follow_ups_visible_to(user=ctx.user), record.get("id"), "id")
+    task = task_actions.followup_get_for_work(actor=ctx.user, follow_up_id=task.pk)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    wanted = _text(data, "status", errors)
+    note = _text(data, "note", errors)
+    if wanted != FollowUpStatus.DONE and "status" not in errors:
+        errors["status"] = [_("From the field app a task can only be marked done.")]
+    _raise(errors)
+    outcome = Outcome(ReceiptStatus.APPLIED, "follow_up", task.pk, task.client_uuid)
+    if task.status == FollowUpStatus.OPEN:
+        task_actions.followup_complete(actor=ctx.user, follow_up=task, note=note)
+    elif task.status == FollowUpStatus.DONE:
+        # Done twice (here and on the server): it stays done, and both notes are kept.
+        if note.strip() and note.strip() != task.note.strip():
+            merged = conflicts.marked_note(
+                server=task.note, device=note, who=ctx.who, when=ctx.moment
+            )
+            actions.followup_merge_note(actor=ctx.user, follow_up=task, note=merged)
+            outcome.merged = ["note"]
+    else:
+        outcome.status = ReceiptStatus.CONFLICT
+        outcome.conflicts = [
+            actions.conflict_record(
+                device=ctx.device,
+                kind="follow_up",
+                object_id=str(task.pk),
+                field="status",
+                reason=ConflictReason.FOLLOW_UP_CANCELLED,
+                device_value={"status": wanted, "note": note},
+                server_value=task.status,
+            )
+        ]
+    return outcome
+
+
+def _tally_cells(
+    data: Mapping[str, Any], name: str, keys: tuple[str, ...], errors: dict[str, list[str]]
+) -> dict[tuple[str, ...], Any]:
+    rows = data.get(name) or []
+    cells: dict[tuple[str, ...], Any] = {}
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        errors[name] = [_("Send a list.")]
+        return cells
+    for row in rows:
+        cell = tuple(str(row.get(key, "")) for key in keys)
+        count = row.get("count", 0)
+        if isinstance(cells.get(cell), int) and isinstance(count, int):
+            count += cells[cell]
+        cells[cell] = count
+    return cells
+
+
+def _materials(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    materials = data.get("materials") or {}
+    if isinstance(materials, list):
+        try:
+            return {str(item["kind"]): item.get("count", 0) for item in materials}
+        except (KeyError, TypeError, AttributeError):
+            errors["materials"] = [_("Send an object.")]
+            return {}
+    if not isinstance(materials, dict):
+        errors["materials"] = [_("Send an object.")]
+        return {}
+    return materials
+
+
+def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    client_uuid = _device_uuid(record.get("id"))
+    organisation = ctx.device.organisation
+    visible = OutreachActivity.objects.filter(organisation=organisation)
+    existing = _already(OutreachActivity, client_uuid, visible)
+    if existing is not None:
+        return Outcome(ReceiptStatus.DUPLICATE, "outreach", existing.pk, client_uuid)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    team = None
+    if data.get("team"):
+        team_id = records.parse_uuid(data["team"])
+        team = (
+            Team.objects.filter(pk=team_id, organisation=organisation).first() if team_id else None
+        )
+        if team is None:
+            errors["team"] = [_("Choose a team of the organisation.")]
+    entry = activity_actions.OutreachInput(
+        date=_date(data, "date", errors),
+        place_type=_text(data, "place_type", errors),
+        area=_area(data, errors),
+        place_name=_text(data, "place_name", errors),
+        team=team,
+        tallies=_tally_cells(data, "tallies", ("sex", "age_group", "community"), errors),  # type: ignore[arg-type]
+        materials=_materials(data, errors),
+        note=_text(data, "note", errors),
+    )
+    _raise(errors)
+    activity = activity_actions.outreach_record(
+        actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
+    )
+    return Outcome(ReceiptStatus.APPLIED, "outreach", activity.pk, client_uuid)
+
+
+def _vaccination_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
+    client_uuid = _device_uuid(record.get("id"))
+    organisation = ctx.device.organisation
+    visible = VaccinationSession.objects.filter(organisation=organisation)
+    existing = _already(VaccinationSession, client_uuid, visible)
+    if existing is not None:
+        return Outcome(ReceiptStatus.DUPLICATE, "vaccination", existing.pk, client_uuid)
+    data = record["data"]
+    errors: dict[str, list[str]] = {}
+    location = None
+    if data.get("location"):
+        location_id = records.parse_uuid(data["location"])
+        location = Location.objects.filter(pk=location_id).first() if location_id else None
+        if location is None:
+            errors["location"] = [_("Choose a place that the organisation keeps in the directory.")]
+    people_referred = _int_or_none(data, "people_referred", errors) or 0
+    entry = activity_actions.SessionInput(
+        date=_date(data, "date", errors),
+        area=_area(data, errors),
+        location=location,
+        place_name=_text(data, "place_name", errors),
+        doses=_tally_cells(data, "doses", ("vaccine", "age_group"), errors),  # type: ignore[arg-type]
+        people_referred=people_referred,
+        note=_text(data, "note", errors),
+    )
+    _raise(errors)
+    session = activity_actions.vaccination_session_record(
+        actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
+    )
+    return Outcome(ReceiptStatus.APPLIED, "vaccination", session.pk, client_uuid)
+
+
+Handler = Callable[[Context, Mapping[str, Any]], Outcome]
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("person", "create"): _person_create,
+    ("person", "update"): _person_update,
+    ("consent", "create"): _consent_create,
+    ("orientation", "create"): _orientation_create,
+    ("referral", "create"): _referral_create,
+    ("referral", "update"): _referral_update,
+    ("follow_up", "update"): _follow_up_update,
+    ("outreach", "create"): _outreach_create,
+    ("vaccination", "create"): _vaccination_create,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+
+
+def conflict_message(conflict: SyncConflict, referral: Referral | None = None) -> str:
+    if conflict.reason == ConflictReason.REFERRAL_STATUS and referral is not None:
+        return referral_conflict_message(referral, json.loads(conflict.server_value))
+    if conflict.reason == ConflictReason.FOLLOW_UP_CANCELLED:
+        return _(
+            "This task was cancelled on the server (for example, the person withdrew their "
+            "consent to be contacted): it was not marked done."
+        )
+    return _(
+        "This was also changed on the server: the server's value was kept. Choose which "
+        "one is right."
+    )
+
+
+def conflict_answer(conflict: SyncConflict, referral: Referral | None = None) -> dict[str, Any]:
+    return {
+        "id": conflict.pk,
+        "kind": conflict.kind,
+        "object_id": conflict.object_id,
+        "field": conflict.field,
+        "device": json.loads(conflict.device_value) if conflict.device_value else None,
+        "server": json.loads(conflict.server_value) if conflict.server_value else None,
+        "message": conflict_message(conflict, referral),
+        "created_at": conflict.created_at.isoformat(),
+    }
+
+
+def conflict_answers(conflicts_found: Sequence[SyncConflict]) -> list[dict[str, Any]]:
+    """The conflicts as the device shows them (referrals named, in one query)."""
+    referral_ids = [c.object_id for c in conflicts_found if c.kind == "referral"]
+    referrals_by_id = {
+        str(r.pk): r
+        for r in Referral.objects.select_related("receiving_organisation").filter(
+            pk__in=referral_ids
+        )
+    }
+    return [conflict_answer(c, referrals_by_id.get(c.object_id)) for c in conflicts_found]
+
+
+def _current_record(kind: str, object_id: Any) -> dict[str, Any] | None:
+    if object_id is None:
+        return None
+    if kind == "person":
+        person = Person.objects.filter(pk=object_id).only("erased_at", "merged_into_id").first()
+        if person is None or not person.is_active_record:
+            return records.tombstone("person", object_id)
+    return records.record_of(kind, object_id)
+
+
+def _answer(stored: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+    conflict_rows = list(SyncConflict.objects.filter(pk__in=stored.get("conflict_ids") or []))
+    return {
+        "key": stored["key"],
+        "id": stored.get("id"),
+        "uuid": stored.get("uuid"),
+        "status": status or stored["status"],
+        "errors": stored.get("errors") or {},
+        "conflicts": conflict_answers(conflict_rows),
+        "merged": stored.get("merged") or [],
+        "record": _current_record(stored.get("kind", ""), stored.get("id")),
+    }
+
+
+def _duplicate(device: Device, receipt: SyncReceipt) -> dict[str, Any]:
+    if receipt.device_id != device.pk:
+        return _rejection(
+            str(receipt.key), {"key": [_("This key was already used by another device.")]}
+        )
+    stored = json.loads(receipt.result)
+    # A rejected change stays rejected (the device re-sends it corrected, with a new key).
+    status = None if stored["status"] == ReceiptStatus.REJECTED else ReceiptStatus.DUPLICATE
+    return _answer(stored, status)
+
+
+def _rejection(key: str, errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "id": None,
+        "uuid": None,
+        "status": ReceiptStatus.REJECTED,
+        "errors": errors,
+        "conflicts": [],
+        "merged": [],
+        "record": None,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload
+
+
+def clock_offset(
+    device_time: datetime.datetime | None, now: datetime.datetime
+) -> datetime.timedelta:
+    """How far behind the server's clock the device's is (negative: ahead)."""
+    if device_time is None:
+        return datetime.timedelta(0)
+    if timezone.is_naive(device_time):
+        device_time = timezone.make_aware(device_time, datetime.UTC)
+    return now - device_time
+
+
+def push(
+    *,
+    device: Device,
+    device_time: datetime.datetime | None,
+    records_in: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Apply a device's changes in order; one answer per record (see the module docstring).
+
+    ``records_in`` are mappings with ``key`` (UUID), ``kind``, ``op``, ``id``, ``recorded_at``
+    (datetime or None), ``base`` and ``data`` (the API checks this envelope)."""
+    if len(records_in) > conf.max_batch():
+        raise SyncError(
+            413,
+            BATCH_TOO_LARGE,
+            _("Send at most %(count)d records at a time.") % {"count": conf.max_batch()},
+        )
+    now = timezone.now()
+    offset = clock_offset(device_time, now)
+    results = [_push_one(device, record, offset, now) for record in records_in]
+    return {
+        "server_time": now.isoformat(),
+        "clock_offset_seconds": offset.total_seconds(),
+        "results": results,
+    }
+
+
+def _recorded_at(
+    record: Mapping[str, Any], offset: datetime.timedelta, now: datetime.datetime
+) -> datetime.datetime:
+    recorded_at = record.get("recorded_at")
+    if not isinstance(recorded_at, datetime.datetime):
+        return now
+    if timezone.is_naive(recorded_at):
+        recorded_at = timezone.make_aware(recorded_at, datetime.UTC)
+    # A corrected time in the future (a clock that jumped) becomes now.
+    return min(recorded_at + offset, now)
+
+
+def _push_one(
+    device: Device,
+    record: Mapping[str, Any],
+    offset: datetime.timedelta,
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    key = uuid.UUID(str(record["key"]))
+    kind, op = str(record.get("kind", "")), str(record.get("op", ""))
+    receipt = SyncReceipt.objects.filter(key=key).first()
+    if receipt is not None:
+        return _duplicate(device, receipt)
+    handler = HANDLERS.get((kind, op))
+    if handler is None:
+        errors = {"op": [_("This kind of record cannot be changed this way from the field app.")]}
+        return _store_rejection(device, key, kind, errors)
+    ctx = Context(
+        device=device,
+        user=device.user,
+        moment=_recorded_at(record, offset, now),
+        offset=offset,
+        now=now,
+    )
+    for attempt in range(2):
+        try:
+            with transaction.atomic(), clock.at(ctx.moment):
+                outcome = handler(ctx, record)
+                stored = outcome.stored(key)
+                actions.receipt_store(
+                    device=device, key=key, kind=kind, status=outcome.status, result=stored
+                )
+            return _answer(stored)
+        except IntegrityError:
+            receipt = SyncReceipt.objects.filter(key=key).first()
+            if receipt is not None:
+                return _duplicate(device, receipt)  # the same key, at the same time: it won
+            if attempt:
+                raise
+            # The same device uuid under another key, at the same time: the other one
+            # created it; trying again finds it and answers "duplicate".
+        except ValidationError as exc:
+            return _store_rejection(device, key, kind, exc.errors)
+        except NotFoundError:
+            errors = {"id": [_("This record does not exist or you cannot see it.")]}
+            return _store_rejection(device, key, kind, errors)
+        except PermissionDeniedError as exc:
+            return _store_rejection(device, key, kind, {NON_FIELD: [str(exc)]})
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _store_rejection(
+    device: Device, key: uuid.UUID, kind: str, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    answer = _rejection(str(key), errors)
+    stored = {**answer, "kind": kind, "conflict_ids": []}
+    try:
+        with transaction.atomic():
+            actions.receipt_store(
+                device=device, key=key, kind=kind, status=ReceiptStatus.REJECTED, result=stored
+            )
+    except IntegrityError:
+        receipt = SyncReceipt.objects.get(key=key)
+        return _duplicate(device, receipt)
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Download
+
+
+def _snapshot_queryset(kind: str, device: Device, now: datetime.datetime) -> QuerySet[Any]:
+    organisation = device.organisation
+    if kind == "topic":
+        return queries.scope_topics().filter(is_active=True)
+    if kind == "area":
+        return queries.scope_areas(organisation=organisation)
+    if kind == "service":
+        return queries.scope_services(organisation=organisation).filter(
+            queries.offered_services_q()
+        )
+    if kind == "person":
+        return queries.scope_people(device=device)
+    if kind == "referral":
+        return queries.scope_referrals(device=device)
+    return queries.scope_follow_ups(device=device, now=now)
+
+
+def reference_fingerprint(device: Device) -> str:
+    """A short hash of the reference lists the device's forms use: when it changes, the
+    device gets them again whole."""
+    organisation = device.organisation
+    topics = list(
+        queries.scope_topics()
+        .order_by("pk")
+        .values_list("pk", "slug", "name", "translations", "is_active", "position")
+    )
+    services = queries.scope_services(organisation=organisation).aggregate(
+        count=Count("pk"),
+        services=Max("service__updated_at"),
+        locations=Max("location__updated_at"),
+    )
+    areas = queries.scope_areas(organisation=organisation).count()
+    text = json.dumps([topics, services, areas], default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _reference_records(device: Device) -> list[dict[str, Any]]:
+    """Every reference list again: inactive topics and services no longer offered go as
+    removed."""
+    organisation = device.organisation
+    out: list[dict[str, Any]] = []
+    for topic in queries.scope_topics().order_by("pk"):
+        if topic.is_active:
+            out.extend(records.serialise("topic", [topic]))
+        else:
+            out.append(records.tombstone("topic", topic.pk))
+    out.extend(
+        records.serialise("area", queries.scope_areas(organisation=organisation).order_by("pk"))
+    )
+    services = list(
+        records.KINDS["service"].load(
+            queries.scope_services(organisation=organisation).order_by("pk")
+        )
+    )
+    offered = [sal for sal in services if queries.service_is_offered(sal)]
+    out.extend(records.serialise("service", offered))
+    out.extend(records.tombstone("service", sal.pk) for sal in services if sal not in offered)
+    return out
+
+
+def _changed_records(
+    device: Device, changes: list[tuple[str, str]], now: datetime.datetime
+) -> list[dict[str, Any]]:
+    """The current state of what changed (or a removal for what left the device's scope).
+
+    A change to a person also sends their referrals and tasks: erasing, merging and consent
+    withdrawal change those in bulk, under the person's audit entry."""
+    ids: dict[str, set[str]] = {"person": set(), "referral": set(), "follow_up": set()}
+    for kind, object_id in changes:
+        ids[kind].add(object_id)
+    if ids["person"]:
+        people = ids["person"]
+        ids["referral"].update(
+            str(pk)
+            for pk in queries.referrals_ever_in_scope(device=device)
+            .filter(person_id__in=people)
+            .values_list("pk", flat=True)
+        )
+        ids["follow_up"].update(
+            str(pk)
+            for pk in FollowUp.objects.filter(
+                organisation_id=device.organisation_id, person_id__in=people
+            ).values_list("pk", flat=True)
+        )
+    scopes: dict[str, tuple[QuerySet[Any], QuerySet[Any]]] = {
+        "person": (
+            queries.scope_people(device=device),
+            queries.scope_people(device=device, include_inactive=True),
+        ),
+        "referral": (
+            queries.scope_referrals(device=device),
+            queries.referrals_ever_in_scope(device=device),
+        ),
+        "follow_up": (
+            queries.scope_follow_ups(device=device, now=now),
+            queries.follow_ups_ever_in_scope(device=device),
+        ),
+    }
+    out: list[dict[str, Any]] = []
+    for kind in ("person", "referral", "follow_up"):
+        wanted = ids[kind]
+        if not wanted:
+            continue
+        in_scope, ever = scopes[kind]
+        current = list(records.KINDS[kind].load(in_scope.filter(pk__in=wanted).order_by("pk")))
+        out.extend(records.serialise(kind, current))
+        left = wanted - {str(obj.pk) for obj in current}
+        if left:
+            gone = ever.filter(pk__in=left).order_by("pk").values_list("pk", flat=True)
+            out.extend(records.tombstone(kind, pk) for pk in gone)
+    return out
+
+
+def _page_limit(limit: int | None) -> int:
+    most = conf.page_size()
+    if limit is None:
+        return most
+    return max(1, min(int(limit), most))
+
+
+def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dict[str, Any]:
+    """One page of what the device should hold: the snapshot of its scope (first sync), then
+    the changes since (see ``senda.sync.feed``). Returns the page and the cursor after it."""
+    limit = _page_limit(limit)
+    now = timezone.now()
+    device_id = str(device.pk)
+    if cursor:
+        state = feed.decode(cursor, device_id=device_id)
+    else:
+        state = feed.Cursor(
+            device_id=device_id,
+            phase="snapshot",
+            feed=feed.start_position(now),
+            reference=reference_fingerprint(device),
+            kind=records.PULL_KINDS[0],
+        )
+    out: list[dict[str, Any]] = []
+    if state.phase == "snapshot":
+        if state.kind not in records.PULL_KINDS:
+            raise feed.bad_cursor()
+        remaining = limit
+        while remaining > 0 and state.phase == "snapshot":
+            kind = state.kind
+            page = _snapshot_queryset(kind, device, now).order_by("pk")
+            if state.after is not None:
+                page = page.filter(pk__gt=state.after)
+            found = list(records.KINDS[kind].load(page)[:remaining])
+            out.extend(records.serialise(kind, found))
+            remaining -= len(found)
+            if remaining > 0:
+                position = records.PULL_KINDS.index(kind)
+                if position + 1 < len(records.PULL_KINDS):
+                    state.kind, state.after = records.PULL_KINDS[position + 1], None
+                else:
+                    state.phase, state.kind, state.after = "feed", "", None
+            else:
+                state.after = str(found[-1].pk)
+        # After the snapshot the feed may have more (what changed while it was sent).
+        more = True
+    else:
+        fingerprint = reference_fingerprint(device)
+        if fingerprint != state.reference:
+            out.extend(_reference_records(device))
+            state.reference = fingerprint
+        page_of_changes = feed.read(state.feed, limit=limit, now=now)
+        out.extend(_changed_records(device, page_of_changes.changes, now))
+        state.feed = page_of_changes.position
+        more = page_of_changes.more
+    return {
+        "server_time": now.isoformat(),
+        "cursor": feed.encode(state),
+        "more": more,
+        "records": out,
+    }

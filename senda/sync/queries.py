@@ -1,0 +1,228 @@
+"""Reads of the sync app: devices (who may see and revoke which), open conflicts, and the
+scope a device downloads (what its worker may see, in the device's organisation)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from senda.accounts.models import Membership, Organisation, User
+from senda.accounts.roles import CAPABILITIES, Capability
+from senda.accounts.token_actions import TOKEN_MAX_LENGTH, hash_token
+from senda.casework.access import (
+    NOTHING,
+    active_memberships,
+    people_scope_q,
+    people_visible_to,
+    team_member_ids,
+)
+from senda.casework.models import (
+    FollowUp,
+    FollowUpStatus,
+    Person,
+    Referral,
+    Topic,
+    TopicUse,
+)
+from senda.core.errors import PermissionDeniedError
+from senda.core.queries import get_or_not_found
+from senda.directory.models import PublicationStatus, ServiceAtLocation, ServiceStatus
+from senda.geo.models import AdminArea
+from senda.sync.models import Device, SyncConflict
+
+FIELD_CAPABILITIES = frozenset({Capability.CASE_WORK, Capability.OUTREACH_RECORD})
+# Done tasks stay on the phone this long (the worker sees what they did lately).
+DONE_TASKS_DAYS = 30
+
+
+# ---------------------------------------------------------------------------------------------
+# Devices
+
+
+def field_membership(user: User) -> Membership | None:
+    """The acting membership if its role does field work (may register a phone), else None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    membership = user.active_membership()
+    if membership is None:
+        return None
+    if not CAPABILITIES.get(membership.role, frozenset()) & FIELD_CAPABILITIES:
+        return None
+    return membership
+
+
+def device_for_token(*, token: str) -> Device | None:
+    """The device a clear token belongs to, revoked or not (a revoked one is told to wipe)."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return None
+    return (
+        Device.objects.select_related("user", "organisation", "api_token")
+        .filter(api_token__token_hash=hash_token(token))
+        .first()
+    )
+
+
+def device_may_sync(*, device: Device) -> bool:
+    """Not revoked, its token not revoked, and its worker still does field work in the
+    device's organisation."""
+    if device.revoked_at is not None or device.api_token.revoked_at is not None:
+        return False
+    user = device.user
+    if not user.is_active:
+        return False
+    return any(
+        membership.organisation_id == device.organisation_id
+        and CAPABILITIES.get(membership.role, frozenset()) & FIELD_CAPABILITIES
+        for membership in active_memberships(user)
+    )
+
+
+def _devices_q(user: User) -> Q:
+    condition = Q(user_id=user.pk) if user.is_authenticated else NOTHING
+    for membership in active_memberships(user):
+        capabilities = CAPABILITIES.get(membership.role, frozenset())
+        organisation = membership.organisation
+        if Capability.ORG_MANAGE in capabilities:
+            condition |= Q(organisation=organisation)
+        elif Capability.CASE_SUPERVISE in capabilities:
+            condition |= Q(
+                organisation=organisation, user_id__in=team_member_ids(user, organisation)
+            )
+    return condition
+
+
+def devices_visible_to(*, user: User) -> QuerySet[Device]:
+    """Devices the user may see and revoke: their own; their team's (a supervisor); every
+    device of the organisation (an organisation admin)."""
+    if not user.is_authenticated or not user.is_active:
+        return Device.objects.none()
+    return (
+        Device.objects.filter(_devices_q(user))
+        .select_related("user", "organisation", "revoked_by")
+        .order_by("-created_at", "id")
+    )
+
+
+def device_get(*, user: User, device_id: uuid.UUID | str) -> Device:
+    """One device the user may see and revoke (NotFoundError otherwise)."""
+    return get_or_not_found(devices_visible_to(user=user), device_id)
+
+
+def may_see_devices(*, user: User) -> bool:
+    """Whether the devices page has anything for the user: they do field work, supervise or
+    manage an organisation."""
+    wanted = FIELD_CAPABILITIES | {Capability.CASE_SUPERVISE, Capability.ORG_MANAGE}
+    return any(
+        CAPABILITIES.get(membership.role, frozenset()) & wanted
+        for membership in active_memberships(user)
+    )
+
+
+def require_devices_page(*, user: User) -> None:
+    if not may_see_devices(user=user):
+        raise PermissionDeniedError(
+            _("Your role does not include field work, supervising or managing the organisation.")
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Conflicts
+
+
+def conflicts_open(*, device: Device) -> QuerySet[SyncConflict]:
+    """The open conflicts of the device's worker in the device's organisation."""
+    return SyncConflict.objects.filter(
+        user=device.user, organisation=device.organisation, resolved_at__isnull=True
+    ).order_by("created_at", "id")
+
+
+def conflict_get(*, device: Device, conflict_id: int) -> SyncConflict:
+    return get_or_not_found(
+        SyncConflict.objects.filter(user=device.user, organisation=device.organisation),
+        conflict_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What a device downloads
+
+
+def scope_people(*, device: Device, include_inactive: bool = False) -> QuerySet[Person]:
+    """People the worker sees in the device's organisation (``include_inactive``: also the
+    erased and merged ones, whose removal the device must hear about)."""
+    return people_visible_to(user=device.user, include_inactive=include_inactive).filter(
+        organisation_id=device.organisation_id
+    )
+
+
+def scope_referrals(*, device: Device) -> QuerySet[Referral]:
+    """The referrals the worker sent, of people they still see."""
+    return Referral.objects.filter(
+        organisation_id=device.organisation_id,
+        referred_by_id=device.user_id,
+        person__in=scope_people(device=device),
+    )
+
+
+def referrals_ever_in_scope(*, device: Device) -> QuerySet[Referral]:
+    """The referrals the worker sent, whatever became of the person since."""
+    return Referral.objects.filter(
+        organisation_id=device.organisation_id, referred_by_id=device.user_id
+    )
+
+
+def scope_follow_ups(*, device: Device, now: datetime.datetime) -> QuerySet[FollowUp]:
+    """The worker's tasks: open ones, and those done in the last ``DONE_TASKS_DAYS`` days."""
+    recent = now - datetime.timedelta(days=DONE_TASKS_DAYS)
+    return FollowUp.objects.filter(
+        Q(status=FollowUpStatus.OPEN) | Q(status=FollowUpStatus.DONE, completed_at__gte=recent),
+        organisation_id=device.organisation_id,
+        assigned_to_id=device.user_id,
+        person__in=scope_people(device=device),
+    )
+
+
+def follow_ups_ever_in_scope(*, device: Device) -> QuerySet[FollowUp]:
+    """Tasks about people the worker sees or saw in the device's organisation."""
+    return FollowUp.objects.filter(
+        organisation_id=device.organisation_id,
+        person__in=Person.objects.filter(people_scope_q(device.user)),
+    )
+
+
+def scope_topics() -> QuerySet[Topic]:
+    """Orientation topics (inactive ones go to the device as removed)."""
+    return Topic.objects.filter(use=TopicUse.ORIENTATION)
+
+
+def scope_areas(*, organisation: Organisation) -> QuerySet[AdminArea]:
+    """The admin areas of the organisation's country."""
+    if not organisation.country_id:
+        return AdminArea.objects.none()
+    return AdminArea.objects.filter(country_id=organisation.country_id)
+
+
+def scope_services(*, organisation: Organisation) -> QuerySet[ServiceAtLocation]:
+    """Services at locations in the organisation's country (unpublished or closed ones go to
+    the device as removed)."""
+    if not organisation.country_id:
+        return ServiceAtLocation.objects.none()
+    return ServiceAtLocation.objects.filter(location__country_id=organisation.country_id)
+
+
+def service_is_offered(sal: ServiceAtLocation) -> bool:
+    service = sal.service
+    return service.publication_status == PublicationStatus.PUBLISHED and service.status not in {
+        ServiceStatus.DEFUNCT,
+        ServiceStatus.INACTIVE,
+    }
+
+
+def offered_services_q() -> Q:
+    """Published services that are not closed for good (what a referral may go to)."""
+    return Q(service__publication_status=PublicationStatus.PUBLISHED) & ~Q(
+        service__status__in=[ServiceStatus.DEFUNCT, ServiceStatus.INACTIVE]
+    )
