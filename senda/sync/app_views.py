@@ -105,6 +105,7 @@ def app_config() -> dict[str, Any]:
             "devices": "/api/sync/devices",
             "push": "/api/sync/push",
             "pull": "/api/sync/pull",
+            "conflicts": "/api/sync/conflicts/",
         },
     }
 
@@ -517,6 +518,7 @@ def strings() -> dict[str, Any]:
         "on_the_server": _("On the server"),
         "keep_mine": _("Keep mine"),
         "keep_server": _("Keep the server's"),
+        "decision_refused": _("The server could not apply your choice."),
         "empty_value": _("(empty)"),
         "not_accepted": _("Not accepted by the server"),
         "not_accepted_help": _(

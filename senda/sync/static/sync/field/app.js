@@ -273,6 +273,18 @@ function choosePin(session, intro) {
 // --- Start -----------------------------------------------------------------------------------
 
 export function isUnlocked() { return unlocked; }
+
+// A message for the next screen (after a save, the screen the worker goes to).
+let flashed = null;
+export function go(hash, message, kind) {
+  if (window.location.hash === hash) {
+    route();
+    say(message, kind);
+    return;
+  }
+  flashed = [message, kind];
+  window.location.hash = hash;
+}
 export { show, say, wipeAndExplain };
 
 function start() {
@@ -281,7 +293,12 @@ function start() {
   }
   sync.onChange(function (what) { if (what !== "records") renderHeader(); });
   window.addEventListener("online", function () { if (unlocked) runSync(false); });
-  window.addEventListener("hashchange", function () { if (unlocked) { say(""); route(); } });
+  window.addEventListener("hashchange", function () {
+    if (!unlocked) return;
+    route();
+    say(flashed ? flashed[0] : "", flashed ? flashed[1] : "");
+    flashed = null;
+  });
   setInterval(tick, TICK_MS);
   if (!window.crypto || !window.crypto.subtle || !window.indexedDB) {
     show(t("setup_title"), [h("p", { class: "notice warning", text: t("unsupported") })]);

@@ -5,7 +5,7 @@
 import * as sync from "./sync.js";
 import { config, t, choices, label, formatDate, formatDateTime } from "./i18n.js";
 import { h, form, addError, matches } from "./ui.js";
-import { show, say, runSync, renderHeader, confirmSignOut, isUnlocked } from "./app.js";
+import { show, say, go, runSync, renderHeader, confirmSignOut, isUnlocked } from "./app.js";
 
 const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const PHONE_PATTERN = /^\+?[0-9][0-9 ()./-]*$/;
@@ -121,8 +121,7 @@ function remember(address, handle) {
 
 function saved(address, message, next) {
   delete drafts[address];
-  window.location.hash = next;
-  say(message, "success");
+  go(next, message, "success");
   renderHeader();
   if (navigator.onLine) runSync(false);
 }
@@ -409,34 +408,51 @@ function editPerson(id) {
 
 // --- Orientation -------------------------------------------------------------------------------
 
-function orientation(id) {
-  const person = sync.get("person", id);
-  if (!person) { missing(); return; }
-  const path = "person/" + id + "/orientation";
-  const handle = form([
+function orientationFields(initial) {
+  return [
     { name: "occurred_at", type: "datetime-local", label: t("when"), initial: nowLocal() },
     { name: "topics", type: "checkboxes", label: t("topics"), choices: topicChoices() },
     { name: "channel", type: "select", label: t("channel"), choices: "channel", initial: "in_person" },
     { name: "place_type", type: "select", label: t("place_type"), choices: "place_type" },
     { name: "outcome", type: "select", label: t("outcome"), choices: "orientation_outcome" },
     { name: "note", type: "textarea", label: t("note"), max_length: MAX_NOTE },
-  ], drafts[path], {
+  ];
+}
+
+function checkOrientation(values, person) {
+  const errors = {};
+  const when = values.occurred_at ? new Date(values.occurred_at) : null;
+  if (!when || isNaN(when.getTime())) addError(errors, "occurred_at", t("when_required"));
+  else if (when.getTime() > Date.now() + 5 * 60 * 1000) addError(errors, "occurred_at", t("not_future"));
+  if (!values.topics.length) addError(errors, "topics", t("topics_required"));
+  if (!values.channel) addError(errors, "channel", t("channel_required"));
+  if (!values.place_type) addError(errors, "place_type", t("place_required"));
+  if (!values.outcome) addError(errors, "outcome", t("outcome_required"));
+  checkText(errors, "note", values.note, MAX_NOTE);
+  return { errors: errors, data: hasErrors(errors) ? null : {
+    person: person, occurred_at: when.toISOString(), topics: values.topics, channel: values.channel,
+    place_type: values.place_type, outcome: values.outcome, note: values.note,
+  } };
+}
+
+// The form shows local time; what was sent is an ISO moment.
+function orientationValues(data) {
+  const when = new Date(data.occurred_at);
+  return Object.assign({}, data, { occurred_at: isNaN(when.getTime()) ? "" :
+    new Date(when.getTime() - when.getTimezoneOffset() * 60000).toISOString().slice(0, 16) });
+}
+
+function orientation(id) {
+  const person = sync.get("person", id);
+  if (!person) { missing(); return; }
+  const path = "person/" + id + "/orientation";
+  const handle = form(orientationFields(), drafts[path], {
     name: "orientation", submit: t("save"),
     onSubmit: function (values, formHandle) {
-      const errors = {};
-      const when = values.occurred_at ? new Date(values.occurred_at) : null;
-      if (!when || isNaN(when.getTime())) addError(errors, "occurred_at", t("when_required"));
-      else if (when.getTime() > Date.now() + 5 * 60 * 1000) addError(errors, "occurred_at", t("not_future"));
-      if (!values.topics.length) addError(errors, "topics", t("topics_required"));
-      if (!values.channel) addError(errors, "channel", t("channel_required"));
-      if (!values.place_type) addError(errors, "place_type", t("place_required"));
-      if (!values.outcome) addError(errors, "outcome", t("outcome_required"));
-      checkText(errors, "note", values.note, MAX_NOTE);
-      if (hasErrors(errors)) { formHandle.showErrors(errors); return; }
-      sync.record("orientation", "create", sync.uuid(), {
-        person: person.id, occurred_at: when.toISOString(), topics: values.topics,
-        channel: values.channel, place_type: values.place_type, outcome: values.outcome, note: values.note,
-      }).then(function () { saved(path, t("saved_orientation"), "#/person/" + id); });
+      const checked = checkOrientation(values, person.id);
+      if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
+      sync.record("orientation", "create", sync.uuid(), checked.data)
+        .then(function () { saved(path, t("saved_orientation"), "#/person/" + id); });
     },
   });
   remember(path, handle);
@@ -491,36 +507,41 @@ function servicePicker(initial) {
   };
 }
 
+function referralFields(chosen) {
+  return [
+    { name: "reason", type: "select", label: t("reason"), choices: "reason" },
+    servicePicker(chosen),
+    { name: "urgency", type: "radio", label: t("urgency"), choices: "urgency", initial: "routine" },
+    { name: "note", type: "textarea", label: t("referral_note"), help: t("referral_note_help"), max_length: MAX_NOTE },
+  ];
+}
+
+function checkReferral(values, person) {
+  const errors = {};
+  if (!values.reason) addError(errors, "reason", t("reason_required"));
+  if (values.service_at_location === "") addError(errors, "service_at_location", t("service_required"));
+  if (!values.urgency) addError(errors, "urgency", t("urgency_required"));
+  checkText(errors, "note", values.note, MAX_NOTE);
+  return { errors: errors, data: { person: person, service_at_location: values.service_at_location,
+    reason: values.reason, urgency: values.urgency, note: values.note } };
+}
+
 function referral(id) {
   const person = sync.get("person", id);
   if (!person) { missing(); return; }
   const path = "person/" + id + "/referral";
   const draft = drafts[path];
-  const handle = form([
-    { name: "reason", type: "select", label: t("reason"), choices: "reason" },
-    servicePicker(draft && draft.service_at_location),
-    { name: "urgency", type: "radio", label: t("urgency"), choices: "urgency", initial: "routine" },
-    { name: "note", type: "textarea", label: t("referral_note"), help: t("referral_note_help"), max_length: MAX_NOTE },
-  ], draft, {
+  const handle = form(referralFields(draft && draft.service_at_location), draft, {
     name: "referral", submit: t("send_referral"),
     onSubmit: function (values, formHandle) {
-      const errors = {};
-      if (!values.reason) addError(errors, "reason", t("reason_required"));
-      if (values.service_at_location === "") addError(errors, "service_at_location", t("service_required"));
-      if (!values.urgency) addError(errors, "urgency", t("urgency_required"));
-      checkText(errors, "note", values.note, MAX_NOTE);
-      if (hasErrors(errors)) { formHandle.showErrors(errors); return; }
+      const checked = checkReferral(values, person.id);
+      if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
       const service = serviceOf(values.service_at_location) || {};
       const referralId = sync.uuid();
-      sync.record("referral", "create", referralId, {
-        person: person.id, service_at_location: values.service_at_location, reason: values.reason,
-        urgency: values.urgency, note: values.note,
-      }).then(function (entry) {
-        // Shown in "my referrals" at once, with the service's name, before the server has it.
-        const local = sync.get("referral", referralId);
-        if (local) Object.assign(local.data, { status: "", service_name: serviceLabel(service), location_name: service.location_name || "" });
+      // Shown in "my referrals" at once, with the service's name, before the server has it.
+      sync.record("referral", "create", referralId, checked.data, null,
+        { status: "", service_name: serviceLabel(service), location_name: service.location_name || "" }).then(function () {
         saved(path, t("saved_referral"), "#/person/" + id);
-        return entry;
       });
     },
   });
@@ -563,7 +584,7 @@ function referralDetail(id) {
     [t("referral_note"), values.note],
   ].filter(function (row) { return row[1]; });
   const history = (values.history || values.events || []).map(function (event) {
-    const to = event.to_status || event.status;
+    const to = event.to || event.to_status || event.status;
     return h("li", {}, [
       h("span", { class: "when", text: formatDateTime(event.at) }), " ",
       h("strong", { text: label("referral_status", to) }),
@@ -918,31 +939,31 @@ function decision(entry) {
     return h("div", { class: "conflict" }, [
       h("p", { text: conflict.message || t("conflict_message", { field: fieldLabel(entry.kind, conflict.field) }) }),
       h("dl", { class: "facts" }, [
-        h("dt", { text: t("on_this_phone") }), h("dd", { text: shownValue(conflict.field, conflict.device) }),
-        h("dt", { text: t("on_the_server") }), h("dd", { text: shownValue(conflict.field, conflict.server) }),
+        h("dt", { text: t("on_this_phone") }), h("dd", { "data-testid": "device-value", text: shownValue(conflict.field, conflict.device) }),
+        h("dt", { text: t("on_the_server") }), h("dd", { "data-testid": "server-value", text: shownValue(conflict.field, conflict.server) }),
       ]),
       h("div", { class: "actions" }, [
         h("button", { type: "button", "data-testid": "keep-mine", text: t("keep_mine"), onclick: function () {
-          const changes = {}; const base = {};
-          changes[conflict.field] = conflict.device;
-          base[conflict.field] = conflict.server;
-          sync.record(entry.kind, "update", entry.result_id || entry.id, changes, base).then(function () {
-            return decide(entry, conflict.field, "mine");
-          }).then(function () { say(t("saved_change"), "success"); outbox(); if (navigator.onLine) runSync(false); });
+          keepMine(entry, conflict).then(function () { say(t("saved_change"), "success"); outbox(); if (navigator.onLine) runSync(false); });
         } }),
         h("button", { type: "button", class: "secondary", "data-testid": "keep-server", text: t("keep_server"), onclick: function () {
-          decide(entry, conflict.field, "server").then(outbox);
+          sync.decide(entry, conflict, "server").then(function () { outbox(); if (navigator.onLine) runSync(false); });
         } }),
       ]),
     ]);
   })));
 }
 
-function decide(entry, field, choice) {
-  entry.decided = Object.assign({}, entry.decided || {});
-  entry.decided[field] = choice;
-  const left = (entry.conflicts || []).filter(function (conflict) { return !entry.decided[conflict.field]; });
-  return left.length ? sync.resolve(Object.assign(entry, { resolved: false })) : sync.resolve(entry);
+function keepMine(entry, conflict) {
+  if (conflict.id !== undefined && conflict.id !== null) return sync.decide(entry, conflict, "device");
+  // A conflict the server did not keep: a new change whose base is the server's value.
+  const changes = {};
+  const base = {};
+  changes[conflict.field] = conflict.device;
+  base[conflict.field] = conflict.server;
+  return sync.record(entry.kind, "update", entry.result_id || entry.id, changes, base).then(function () {
+    return sync.decide(entry, conflict, "device");
+  });
 }
 
 function outbox() {
@@ -969,6 +990,9 @@ function outbox() {
     linkList(rest.map(function (entry) {
       const lines = [formatDateTime(entry.recorded_at)];
       if (entry.merged && entry.merged.length) lines.push(t("merged_notes"));
+      Object.keys(entry.decision_errors || {}).forEach(function (field) {
+        lines.push(fieldLabel(entry.kind, field) + ": " + (entry.decision_errors[field] || t("decision_refused")));
+      });
       return h("li", { class: "card static" }, [h("span", { class: "title", text: describe(entry) })]
         .concat(lines.map(function (line) { return h("span", { class: "line", text: line }); })).concat([badge(entry)]));
     }), t("nothing_to_send"))]));
@@ -990,6 +1014,13 @@ function fixEntry(seq) {
       checkPerson(typed, errors);
       return { errors: errors, data: Object.assign({}, entry.data, personData(typed)) };
     };
+  } else if (entry.kind === "orientation") {
+    fields = orientationFields();
+    values = orientationValues(entry.data);
+    check = function (typed) { return checkOrientation(typed, entry.data.person); };
+  } else if (entry.kind === "referral" && entry.op === "create") {
+    fields = referralFields(entry.data.service_at_location);
+    check = function (typed) { return checkReferral(typed, entry.data.person); };
   } else if (entry.kind === "outreach") {
     fields = outreachFields(entry.data);
     check = checkOutreach;

@@ -20,7 +20,7 @@ export const data = {
   aliases: new Map(),   // device uuid -> server id (a record made here, now on the server)
   outbox: [],           // changes in the order they were made
   secrets: null,        // device token, who, settings
-  state: { cursor: null, last_sync_at: null, next_seq: 1 },
+  state: { cursor: null, last_sync_at: null, next_seq: 1, resolutions: [] },
 };
 
 export const status = {
@@ -46,7 +46,8 @@ export function load() {
     store.getSecret("secrets"), store.getSecret("state"), store.all("records"), store.all("outbox"),
   ]).then(function (parts) {
     data.secrets = parts[0];
-    data.state = Object.assign({ cursor: null, last_sync_at: null, next_seq: 1 }, parts[1] || {});
+    data.state = Object.assign({ cursor: null, last_sync_at: null, next_seq: 1, resolutions: [] },
+      parts[1] || {});
     data.records = new Map();
     data.aliases = new Map();
     parts[2].forEach(function (pair) {
@@ -126,7 +127,7 @@ function saveEntry(entry) { return store.put("outbox", entry.seq, entry); }
 function saveRecord(record) { return store.put("records", keyOf(record.kind, record.id), record); }
 
 // Record a change: it is on the phone (encrypted) before this resolves, and waits to be sent.
-export function record(kind, op, id, values, base) {
+export function record(kind, op, id, values, base, shown) {
   const entry = {
     seq: data.state.next_seq, key: uuid(), kind: kind, op: op, id: id, base: base || null,
     data: values, recorded_at: new Date().toISOString(), status: "waiting", errors: null,
@@ -136,7 +137,8 @@ export function record(kind, op, id, values, base) {
   data.outbox.push(entry);
   const work = [saveState(), saveEntry(entry)];
   if (op === "create") {
-    const local = { kind: kind, id: id, uuid: id, data: values, local: true };
+    // ``shown``: what the phone shows before the server answers (a service's name...).
+    const local = { kind: kind, id: id, uuid: id, data: Object.assign({}, values, shown || {}), local: true };
     data.records.set(keyOf(kind, id), local);
     work.push(saveRecord(local));
   }
@@ -154,7 +156,7 @@ export function resend(entry, values) {
   const work = [saveEntry(entry)];
   if (entry.op === "create") {
     const local = get(entry.kind, entry.id);
-    if (local && local.local) { local.data = values; work.push(saveRecord(local)); }
+    if (local && local.local) { local.data = Object.assign({}, local.data, values); work.push(saveRecord(local)); }
   }
   return Promise.all(work).then(function () { changed("outbox"); return entry; });
 }
@@ -178,6 +180,42 @@ export function resolve(entry) {
   return saveEntry(entry).then(function () { changed("outbox"); });
 }
 
+// The worker's decision on a conflict the server keeps (it has an id): sent with the next
+// sync; the server applies "device" through the same action as any change.
+export function decide(entry, conflict, keep) {
+  entry.decided = Object.assign({}, entry.decided || {});
+  entry.decided[conflict.field] = keep;
+  entry.resolved = (entry.conflicts || []).every(function (c) { return entry.decided[c.field]; });
+  if (conflict.id !== undefined && conflict.id !== null) {
+    data.state.resolutions.push({ conflict: conflict.id, keep: keep, seq: entry.seq, field: conflict.field });
+  }
+  return Promise.all([saveEntry(entry), saveState()]).then(function () { changed("outbox"); });
+}
+
+function sendResolutions() {
+  const pending = data.state.resolutions.slice();
+  return pending.reduce(function (chain, resolution) {
+    return chain.then(function () {
+      return call("POST", config.urls.conflicts + encodeURIComponent(resolution.conflict) + "/resolve",
+        { keep: resolution.keep }).then(function () { return null; }, function (error) {
+        // Refused (already decided, or the record moved on): said on the change, not retried.
+        if (error.problem === "invalid" || error.problem === "not_found") return error.detail || "";
+        throw error;
+      }).then(function (refusal) {
+        data.state.resolutions = data.state.resolutions.filter(function (r) { return r !== resolution; });
+        const entry = data.outbox.filter(function (e) { return e.seq === resolution.seq; })[0];
+        const work = [saveState()];
+        if (entry && refusal !== null) {
+          entry.decision_errors = Object.assign({}, entry.decision_errors || {});
+          entry.decision_errors[resolution.field] = refusal;
+          work.push(saveEntry(entry));
+        }
+        return Promise.all(work);
+      });
+    });
+  }, Promise.resolve());
+}
+
 function pruneSent() {
   const now = Date.now();
   const old = data.outbox.filter(function (entry) {
@@ -195,6 +233,7 @@ function problemOf(response, body) {
   if (response.status === 403 && body && body.code === "device_revoked") return "revoked";
   if (response.status === 401) return "unknown";
   if (response.status === 422 || response.status === 400) return "invalid";
+  if (response.status === 404) return "not_found";
   return "server";
 }
 
@@ -384,7 +423,7 @@ export function sync() {
   status.running = true;
   changed("status");
   running = exclusive(function () {
-    return push(MAX_BATCH).then(pull).then(pruneSent).then(function () {
+    return push(MAX_BATCH).then(sendResolutions).then(pull).then(pruneSent).then(function () {
       data.state.last_sync_at = new Date().toISOString();
       status.problem = null;
       status.detail = "";
