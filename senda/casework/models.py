@@ -468,7 +468,19 @@ class Referral(models.Model):
     class Meta:
         ordering = ["-sent_at"]
         indexes = [
-            models.Index(fields=["receiving_organisation", "status", "sent_at"]),
+            # The inbox: its filters, its order and what its counts read, so that the counts
+            # and the choice of a page read this index only, never the table.
+            models.Index(
+                fields=[
+                    "receiving_organisation",
+                    "status",
+                    "sent_at",
+                    "id",
+                    "receive_by",
+                    "attend_by",
+                ],
+                name="referral_inbox",
+            ),
             models.Index(fields=["location", "status", "sent_at"]),
             models.Index(fields=["organisation", "status", "sent_at"]),
         ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
@@ -181,13 +181,19 @@ def duplicate_candidates(
     the same phone, or a name word (or its sound) in common and a close age. Never anyone
     the user may not see, so nothing leaks about other people's existence."""
     visible = people_visible_to(user=user).filter(organisation=organisation)
+    if exclude is not None:
+        visible = visible.exclude(pk=exclude.pk)
     keys = PersonSearchKey.objects.filter(organisation=organisation)
-    condition = Q(pk__in=[])
+    # Each way of matching is its own indexed query, and the answer their union: an OR of the
+    # two would make the database test every person of the organisation against both.
+    matches: list[QuerySet[Person]] = []
     phone_digests = phone_lookup_digests(phone)
     if phone_digests:
-        condition |= Q(
-            pk__in=keys.filter(kind=SearchKeyKind.PHONE, digest__in=phone_digests).values(
-                "person_id"
+        matches.append(
+            visible.filter(
+                pk__in=keys.filter(kind=SearchKeyKind.PHONE, digest__in=phone_digests).values(
+                    "person_id"
+                )
             )
         )
     name_digests = [
@@ -196,12 +202,19 @@ def duplicate_candidates(
         for digest in digests
     ]
     if name_digests:
-        condition |= Q(
-            pk__in=keys.filter(digest__in=name_digests).values("person_id")
-        ) & _age_window(year_of_birth, age_group)
-    candidates = visible.filter(condition)
-    if exclude is not None:
-        candidates = candidates.exclude(pk=exclude.pk)
+        # The people of a close age (a few thousand in a large organisation, by the
+        # (organisation, year of birth) index), each checked for a name key by the
+        # (person, kind, digest) index: common names match tens of thousands of keys.
+        matches.append(
+            visible.filter(_age_window(year_of_birth, age_group)).filter(
+                Exists(keys.filter(person_id=OuterRef("pk"), digest__in=name_digests))
+            )
+        )
+    if not matches:
+        return []
+    candidates = matches[0].order_by()
+    if len(matches) > 1:
+        candidates = candidates.union(matches[1].order_by())
     return list(candidates.order_by("-registered_at", "pk")[:MAX_CANDIDATES])
 
 
