@@ -462,3 +462,41 @@ def wipe_hours() -> int:
     from senda.sync import conf
 
     return int(conf.wipe_hours())
+
+
+def test_a_change_made_on_both_sides_waits_for_the_workers_decision(
+    world: World, phone: Phone
+) -> None:
+    from senda.casework.actions.people import person_update
+
+    page = phone.page
+    set_up(phone, world.promoter)
+    known = world.task.person
+    # given the promoter corrects a phone number offline
+    phone.context.set_offline(True)
+    go(phone, f"person/{known.pk}/edit")
+    page.fill("form[data-form=person-edit] input[name=phone]", "+507 6000-1111")
+    phone.submit("person-edit")
+    expect(phone.state()).to_have_text(phone.text("waiting_count", count=1))
+    # while the office changes the same number on the server
+    person_update(actor=world.supervisor, person=known, phone="+507 6000-2222")
+    # when the phone syncs, nothing is overwritten silently: the worker decides
+    phone.context.set_offline(False)
+    page.click("[data-testid=sync-now]")
+    expect(page.locator("#app-header .attention")).to_be_visible()
+    go(phone, "outbox")
+    decision = page.locator("[data-testid=decisions] [data-testid=decision]")
+    expect(decision).to_have_count(1)
+    expect(decision.locator("[data-testid=device-value]")).to_have_text("+507 6000-1111")
+    expect(decision.locator("[data-testid=server-value]")).to_have_text("+507 6000-2222")
+    known.refresh_from_db()
+    assert known.phone == "+507 6000-2222"
+    # then "keep mine" puts the promoter's number on the server
+    decision.locator("[data-testid=keep-mine]").click()
+    expect(page.locator("[data-testid=decisions]")).to_have_count(0)
+    page.click("[data-testid=sync-now]")
+    expect(phone.state()).to_have_text(phone.text("all_sent"))
+    known.refresh_from_db()
+    assert known.phone == "+507 6000-1111"
+    go(phone, f"person/{known.pk}")
+    expect(page.locator("main")).to_contain_text("+507 6000-1111")

@@ -388,6 +388,8 @@ function editPerson(id) {
       const shown = sync.current("person", person);
       const changes = {};
       const base = {};
+      // The year of birth decides the age group: the group is sent only without a year.
+      if (wanted.year_of_birth !== null) delete wanted.age_group;
       Object.keys(wanted).forEach(function (field) {
         const before = shown[field] === undefined ? (field === "whatsapp" ? Boolean(shown.phone_has_whatsapp) : null) : shown[field];
         if (String(before === null ? "" : before) !== String(wanted[field] === null ? "" : wanted[field])) {
@@ -396,6 +398,10 @@ function editPerson(id) {
           base[field] = person.data[field] === undefined ? null : person.data[field];
         }
       });
+      if ("age_group" in changes && !("year_of_birth" in changes)) {
+        changes.year_of_birth = null;
+        base.year_of_birth = person.data.year_of_birth === undefined ? null : person.data.year_of_birth;
+      }
       if (!Object.keys(changes).length) { saved(path, t("nothing_changed"), "#/person/" + id); return; }
       sync.record("person", "update", person.id, changes, base).then(function () {
         saved(path, t("saved_change"), "#/person/" + id);

@@ -232,6 +232,7 @@ function pruneSent() {
 function problemOf(response, body) {
   if (response.status === 403 && body && body.code === "device_revoked") return "revoked";
   if (response.status === 401) return "unknown";
+  if (body && body.code === "bad_cursor") return "bad_cursor";
   if (response.status === 422 || response.status === 400) return "invalid";
   if (response.status === 404) return "not_found";
   return "server";
@@ -392,7 +393,7 @@ function pull() {
       if (page.more) return pull();
     });
   }, function (error) {
-    if (error.problem === "invalid" && cursor) {
+    if (error.problem === "bad_cursor" && cursor) {
       // The server no longer knows this cursor: start again from a snapshot.
       data.state.cursor = null;
       const stale = [];
