@@ -353,11 +353,13 @@ def person_register(
                 "confirmed_new": confirm_new,
             },
         )
-        # Rules such as "call to check on them a month after registration". Imported here:
-        # the tasks actions import this module.
-        from senda.casework.actions.tasks import follow_ups_from_rules
+        # Rules such as "call to check on them a month after registration" (for the person
+        # just created: not read again). Imported here: the tasks actions import this module.
+        from senda.casework.actions.tasks import follow_ups_from_rules_for_new
 
-        follow_ups_from_rules(trigger=FollowUpTrigger.PERSON_REGISTERED, person=person, actor=actor)
+        follow_ups_from_rules_for_new(
+            trigger=FollowUpTrigger.PERSON_REGISTERED, person=person, actor=actor
+        )
     return person
 
 

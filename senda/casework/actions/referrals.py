@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from senda.accounts.models import Organisation, User
 from senda.casework import access, conf
 from senda.casework.actions.people import person_touch
-from senda.casework.actions.tasks import follow_ups_from_rules
+from senda.casework.actions.tasks import follow_ups_from_rules, follow_ups_from_rules_for_new
 from senda.casework.models import (
     COVID_OUTCOMES,
     REFERRAL_TRANSITIONS,
@@ -68,9 +68,11 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Fal
 
 def _person_for_work(*, actor: User, person_id: Any) -> Person:
     """The person, locked, if ``actor`` may work with them; a refusal says why."""
-    workable = access.people_workable_by(user=actor)
+    # Only the person's row is locked; the organisation comes in the same query (the
+    # referral, its audit entry and the rules need it).
+    workable = access.people_workable_by(user=actor).select_related("organisation")
     try:
-        return get_or_not_found(workable.select_for_update(), person_id)
+        return get_or_not_found(workable.select_for_update(of=("self",)), person_id)
     except NotFoundError:
         if access.people_visible_to(user=actor).filter(pk=person_id).exists():
             raise PermissionDeniedError(
@@ -92,7 +94,7 @@ def _service_and_location(
     else:
         raise ValidationError({"service": [_("Choose a service and where it is offered.")]})
     found = (
-        ServiceAtLocation.objects.select_related("service", "location")
+        ServiceAtLocation.objects.select_related("service__owner", "location")
         .filter(
             service_id=service_id,
             location_id=location_id,
@@ -204,7 +206,8 @@ def referral_create(
         },
     )
     person_touch(locked, at=now)  # referring is activity: the retention clock restarts
-    follow_ups_from_rules(
+    # ``locked`` is this transaction's fresh, locked row and the referral is new.
+    follow_ups_from_rules_for_new(
         trigger=FollowUpTrigger.REFERRAL_SENT, person=locked, referral=referral, actor=actor
     )
     return referral
@@ -229,7 +232,9 @@ def _step(
     """Move one referral (found in ``referrals``, locked) to ``to_status``, with its history
     row and audit entry. Must run inside the caller's transaction."""
     referral = get_or_not_found(
-        referrals.select_for_update(of=("self",)).select_related("person", "organisation"),
+        referrals.select_for_update(of=("self",)).select_related(
+            "person", "organisation", "receiving_organisation"
+        ),
         referral_id,
     )
     allowed = REFERRAL_TRANSITIONS.get(referral.status, frozenset())

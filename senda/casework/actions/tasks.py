@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from senda.accounts.models import User
+from senda.accounts.models import Membership, User
 from senda.accounts.roles import Capability
 from senda.casework.access import (
     follow_ups_visible_to,
@@ -32,7 +33,7 @@ from senda.casework.models import (
     Person,
     Referral,
 )
-from senda.casework.queries.tasks import is_case_worker, reassignable_workers
+from senda.casework.queries.tasks import CASE_WORK_ROLES, is_case_worker, reassignable_workers
 from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -240,15 +241,59 @@ def _rule_assignee(person: Person, referral: Referral | None, actor: User | None
     else the referring worker; else the actor if they do case work there (the receiving
     centre's staff never get the referring side's tasks); else nobody (the supervisor sees
     unassigned tasks)."""
-    organisation = person.organisation
-    for candidate in (
-        person.registered_by,
-        referral.referred_by if referral is not None else None,
-        actor,
+    # The usual case, the worker who registered the person acting: their memberships, as the
+    # action's own permission check read them, answer without a query.
+    if (
+        actor is not None
+        and person.registered_by_id == actor.pk
+        and person.organisation in organisations_where(actor, Capability.CASE_WORK)
     ):
-        if is_case_worker(candidate, organisation):
+        return actor
+    # One query for the three candidates (``is_case_worker`` each would be up to three), and
+    # no user row loaded that the caller has not loaded already, unless it is the assignee.
+    candidates: list[tuple[int | None, Callable[[], User | None]]] = [
+        (person.registered_by_id, lambda: person.registered_by),
+        (
+            referral.referred_by_id if referral is not None else None,
+            lambda: referral.referred_by if referral is not None else None,
+        ),
+        (actor.pk if actor is not None else None, lambda: actor),
+    ]
+    ids = {user_id for user_id, _load in candidates if user_id is not None}
+    if not ids:
+        return None
+    case_workers = set(
+        Membership.objects.filter(
+            user_id__in=ids,
+            organisation_id=person.organisation_id,
+            is_active=True,
+            role__in=CASE_WORK_ROLES,
+        ).values_list("user_id", flat=True)
+    )
+    for user_id, load in candidates:
+        if user_id not in case_workers:
+            continue
+        candidate = load()
+        if candidate is not None and candidate.is_active:
             return candidate
     return None
+
+
+def _active_rules(
+    *, trigger: str, organisation_id: uuid.UUID, referral: Referral | None
+) -> list[FollowUpRule]:
+    """The active rules for ``trigger`` in the organisation and programme-wide (for a
+    referral: those for any reason and those for its reason)."""
+    rules = FollowUpRule.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id=organisation_id),
+        trigger=trigger,
+        is_active=True,
+    )
+    if referral is not None:
+        rules = rules.filter(Q(reason="") | Q(reason=referral.reason))
+    else:
+        rules = rules.filter(reason="")
+    return list(rules)
 
 
 @transaction.atomic
@@ -263,36 +308,72 @@ def follow_ups_from_rules(
     (and ``referral``): the organisation's rules and the programme-wide ones. Idempotent per
     (rule, person, referral); nothing for erased or merged people, and no contact task for
     someone who did not agree to be contacted. Called by the actions that cause the trigger."""
+    # The rules first: most triggers of most organisations have none, and then the person
+    # need not be read again (an organisation never changes: the caller's row tells it).
+    rules = _active_rules(
+        trigger=trigger, organisation_id=person.organisation_id, referral=referral
+    )
+    if not rules:
+        return []
     person = (
         Person.objects.select_for_update(of=("self",))
-        .select_related("registered_by")
+        .select_related("registered_by", "organisation")
         .get(pk=person.pk)
     )
+    return _follow_ups_for(
+        trigger=trigger, person=person, referral=referral, actor=actor, rules=rules
+    )
+
+
+def follow_ups_from_rules_for_new(
+    *,
+    trigger: str,
+    person: Person,
+    referral: Referral | None = None,
+    actor: User | None,
+) -> list[FollowUp]:
+    """``follow_ups_from_rules`` for the action that has just created ``person`` (or
+    ``referral``), or locked ``person`` and read it fresh, in its own still open transaction:
+    the row is not read again, and no task can exist yet for the new record. Must run inside
+    the caller's transaction."""
+    rules = _active_rules(
+        trigger=trigger, organisation_id=person.organisation_id, referral=referral
+    )
+    if not rules:
+        return []
+    return _follow_ups_for(
+        trigger=trigger, person=person, referral=referral, actor=actor, rules=rules, new=True
+    )
+
+
+def _follow_ups_for(
+    *,
+    trigger: str,
+    person: Person,
+    referral: Referral | None,
+    actor: User | None,
+    rules: list[FollowUpRule],
+    new: bool = False,
+) -> list[FollowUp]:
+    """The tasks of ``rules`` for a person locked and read in the caller's transaction;
+    ``new``: the person or the referral was created in it (no task for it can exist yet)."""
     if not person.is_active_record:
         return []
-    rules = FollowUpRule.objects.filter(
-        Q(organisation__isnull=True) | Q(organisation_id=person.organisation_id),
-        trigger=trigger,
-        is_active=True,
-    )
-    if referral is not None:
-        rules = rules.filter(Q(reason="") | Q(reason=referral.reason))
-    else:
-        rules = rules.filter(reason="")
     if not person.consents_to_contact:
-        rules = rules.filter(requires_contact=False)
-    rules_list = list(rules)
-    if not rules_list:
+        rules = [rule for rule in rules if not rule.requires_contact]
+    if not rules:
         return []
-    already = set(
-        FollowUp.objects.filter(person=person, referral=referral, rule__in=rules_list).values_list(
-            "rule_id", flat=True
+    already: set[int] = set()
+    if not new:
+        already = set(
+            FollowUp.objects.filter(person=person, referral=referral, rule__in=rules).values_list(
+                "rule_id", flat=True
+            )
         )
-    )
     event_day = _event_date(trigger, person, referral)
     assignee = _rule_assignee(person, referral, actor)
     created: list[FollowUp] = []
-    for rule in rules_list:
+    for rule in rules:
         if rule.pk in already:
             continue
         task = FollowUp.objects.create(
