@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
@@ -51,6 +52,7 @@ pytestmark = pytest.mark.browser
 SAN_MIGUELITO = "PA0805"
 PIN = "480916"
 WIDTH = 360
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @dataclass
@@ -500,3 +502,78 @@ def test_a_change_made_on_both_sides_waits_for_the_workers_decision(
     assert known.phone == "+507 6000-1111"
     go(phone, f"person/{known.pk}")
     expect(page.locator("main")).to_contain_text("+507 6000-1111")
+
+
+def test_the_app_sends_by_itself_when_the_network_returns(world: World, phone: Phone) -> None:
+    page = phone.page
+    set_up(phone, world.promoter)
+    phone.context.set_offline(True)
+    record_outreach(phone)
+    expect(phone.state()).to_have_text(phone.text("waiting_count", count=1))
+    # when the connection comes back, nobody presses anything
+    phone.context.set_offline(False)
+    expect(phone.state()).to_have_text(phone.text("all_sent"))
+    assert OutreachActivity.objects.count() == 1
+    go(phone, "outbox")
+    expect(page.locator("[data-testid=outbox-list] [data-testid=state]")).to_have_text(
+        phone.text("state_sent")
+    )
+
+
+def test_the_app_locks_after_a_while_without_use(world: World, phone: Phone) -> None:
+    from senda.sync import conf
+
+    page = phone.page
+    page.clock.install()
+    set_up(phone, world.promoter)
+    page.clock.fast_forward(f"{int(conf.lock_minutes()) + 1}:00")
+    expect(page.locator("[data-testid=lock-message]")).to_have_text(phone.text("locked_idle"))
+    # the data is out of reach until the PIN is typed again
+    expect(page.locator("#app-nav")).to_be_hidden()
+    unlock(phone)
+    expect(page.locator("[data-testid=tile-register]")).to_be_visible()
+
+
+def assert_accessible(phone: Phone) -> None:
+    # Axe bundles axe.min.js and injects it with page.evaluate: nothing is downloaded.
+    results = Axe().run(
+        phone.page,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    assert results.violations_count == 0, f"{phone.page.url}\n{results.generate_report()}"
+    assert nothing_wider_than_the_phone(phone), phone.page.url
+
+
+def test_every_screen_is_accessible_on_a_small_phone(world: World, phone: Phone) -> None:
+    page = phone.page
+    page.goto(phone.app)
+    expect(page.locator("[data-testid=log-in]")).to_be_visible()
+    assert_accessible(phone)
+    set_up(phone, world.promoter)
+    for route in (
+        "",
+        "people",
+        "people/new",
+        "outreach",
+        "vaccination",
+        "tasks",
+        "referrals",
+        "outbox",
+        "device",
+        f"person/{world.task.person.pk}",
+        f"person/{world.task.person.pk}/orientation",
+        f"person/{world.task.person.pk}/referral",
+        f"task/{world.task.pk}",
+    ):
+        go(phone, route)
+        page.wait_for_timeout(100)
+        assert_accessible(phone)
+    # A form with its errors shown is accessible too.
+    go(phone, "people/new")
+    page.check("input[name=consent_record]")
+    phone.submit("person")
+    expect(page.locator("form[data-form=person] .summary")).to_be_visible()
+    assert_accessible(phone)
+    page.reload()
+    expect(page.locator("form[data-form=unlock]")).to_be_visible()
+    assert_accessible(phone)
