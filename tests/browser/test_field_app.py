@@ -577,3 +577,16 @@ def test_every_screen_is_accessible_on_a_small_phone(world: World, phone: Phone)
     page.reload()
     expect(page.locator("form[data-form=unlock]")).to_be_visible()
     assert_accessible(phone)
+
+
+def test_signing_out_deletes_the_data_and_retires_the_phone(world: World, phone: Phone) -> None:
+    from senda.sync.models import Device
+
+    page = phone.page
+    set_up(phone, world.promoter)
+    go(phone, "device")
+    page.click("[data-testid=sign-out]")
+    page.click("[data-testid=confirm-sign-out]")
+    expect(page.locator("[data-testid=setup-message]")).to_have_text(phone.text("wiped_signed_out"))
+    assert "senda-field" not in local_databases(phone)
+    assert Device.objects.get().revoked_at is not None

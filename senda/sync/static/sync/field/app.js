@@ -184,7 +184,12 @@ export function confirmSignOut() {
     h("p", { text: warning }),
     h("div", { class: "actions" }, [
       h("button", { type: "button", class: "danger", "data-testid": "confirm-sign-out", text: t("sign_out_confirm"),
-        onclick: function () { wipeAndExplain(t("wiped_signed_out")); } }),
+        onclick: function (event) {
+          event.target.disabled = true;
+          (unlocked ? sync.revokeSelf() : Promise.resolve()).then(function () {
+            wipeAndExplain(t("wiped_signed_out"));
+          });
+        } }),
       h("button", { type: "button", class: "secondary", text: t("cancel"), onclick: function () {
         if (unlocked) route(); else showLock("");
       } }),

@@ -280,6 +280,15 @@ export function registerDevice(csrfToken, installationId, name) {
   }, function () { throw new SyncProblem("offline"); });
 }
 
+// "Sign out of this phone": the server stops accepting its token (best effort: offline, the
+// phone's data is deleted all the same and a supervisor can revoke it later).
+export function revokeSelf() {
+  if (!data.secrets || !data.secrets.device_id) return Promise.resolve();
+  const url = config.urls.devices + "/" + encodeURIComponent(data.secrets.device_id) + "/revoke";
+  const timeout = new Promise(function (resolve) { setTimeout(resolve, 5000); });
+  return Promise.race([call("POST", url, {}).catch(function () {}), timeout]);
+}
+
 export function session() {
   return fetch(config.urls.session, { credentials: "same-origin", cache: "no-store" })
     .then(function (response) {
@@ -368,8 +377,10 @@ function push(batchSize) {
       return result ? chain.then(function () { return applyResult(entry, result); }) : chain;
     }, Promise.resolve()).then(function () {
       changed("outbox");
-      // Another batch when this one was full; a change the server did not answer waits.
-      if (waiting.length === batchSize) return push(batchSize);
+      // Another batch when this one was full; a change the server did not answer waits for
+      // the next sync (never the same batch again and again).
+      const answered = waiting.some(function (entry) { return entry.status !== "waiting"; });
+      if (waiting.length === batchSize && answered) return push(batchSize);
     });
   }, function (error) {
     if (error.problem === "too_large" && batchSize > 1) {
