@@ -67,7 +67,8 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (n) { return n !== VERSION; })
+    // Only this worker's own older caches: the field app's ("senda-field-...") are its own.
+    return Promise.all(names.filter(function (n) { return n !== VERSION && /^senda-v\d+$/.test(n); })
       .map(function (n) { return caches.delete(n); }));
   }).then(function () { return self.clients.claim(); }));
 });

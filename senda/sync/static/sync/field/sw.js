@@ -41,13 +41,22 @@ self.addEventListener("fetch", function (event) {
     // checks for a new worker on its own.
     event.respondWith(caches.open(VERSION).then(function (cache) {
       return cache.match(SHELL).then(function (hit) {
-        return hit || fetch(request);
+        return hit || fetch(SHELL, { credentials: "same-origin" }).then(function (response) {
+          if (response.ok) cache.put(SHELL, response.clone());
+          return response;
+        });
       });
     }));
     return;
   }
   if (PRECACHE.indexOf(url.pathname) === -1) return;
   event.respondWith(caches.open(VERSION).then(function (cache) {
-    return cache.match(url.pathname).then(function (hit) { return hit || fetch(request); });
+    return cache.match(url.pathname).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        // A kept file gone (the browser evicted it): kept again while there is a connection.
+        if (response.ok) cache.put(url.pathname, response.clone());
+        return response;
+      });
+    });
   }));
 });
