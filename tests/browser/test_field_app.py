@@ -568,6 +568,12 @@ def test_every_screen_is_accessible_on_a_small_phone(world: World, phone: Phone)
         go(phone, route)
         page.wait_for_timeout(100)
         assert_accessible(phone)
+    # The skip link moves the focus, not the worker to another screen.
+    go(phone, "outbox")
+    page.focus("a.skip")
+    page.keyboard.press("Enter")
+    expect(page.locator("main h1")).to_have_text(phone.text("outbox"))
+    assert page.evaluate("() => document.activeElement.id") == "app"
     # A form with its errors shown is accessible too.
     go(phone, "people/new")
     page.check("input[name=consent_record]")

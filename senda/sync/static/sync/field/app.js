@@ -298,8 +298,13 @@ function start() {
   }
   sync.onChange(function (what) { if (what !== "records") renderHeader(); });
   window.addEventListener("online", function () { if (unlocked) runSync(false); });
+  // The skip link moves the focus without changing the address (the address is the screen).
+  document.querySelector("a.skip").addEventListener("click", function (event) {
+    event.preventDefault();
+    main.focus();
+  });
   window.addEventListener("hashchange", function () {
-    if (!unlocked) return;
+    if (!unlocked || (window.location.hash.indexOf("#/") !== 0 && window.location.hash !== "")) return;
     route();
     say(flashed ? flashed[0] : "", flashed ? flashed[1] : "");
     flashed = null;
