@@ -33,6 +33,7 @@ from senda.casework.actions.activities import MaterialKind
 from senda.casework.models import (
     AgeGroup,
     Community,
+    ConsentScope,
     ContactChannel,
     FollowUpStatus,
     OrientationOutcome,
@@ -92,6 +93,7 @@ def app_config() -> dict[str, Any]:
             "referral_status": _choices(ReferralStatus.choices),
             "referral_outcome": _choices(ReferralOutcome.choices),
             "follow_up_status": _choices(FollowUpStatus.choices),
+            "consent_scope": _choices(ConsentScope.choices),
             "vaccine": _choices(Vaccine.choices),
             "material": _choices(MaterialKind.choices),
             "country": _countries(),
@@ -390,6 +392,17 @@ def strings() -> dict[str, Any]:
             "If we refer you to a health centre or another organisation, do you agree that we "
             "share with them what they need to attend you?"
         ),
+        "consent_title": _("Consent"),
+        "consent_contact_short": _("Agrees to be contacted"),
+        "consent_share_short": _("Agrees to sharing with a service"),
+        "consent_withdraw_help": _(
+            "If the person no longer agrees, record it here. Withdrawing the consent to record "
+            "their data deletes it from Senda and from this phone."
+        ),
+        "consent_scope": _("What the person no longer agrees to"),
+        "consent_scope_required": _("Choose what the person no longer agrees to."),
+        "consent_withdraw": _("Record the withdrawal"),
+        "saved_consent": _("Withdrawal saved; it is applied with the next sync."),
         "consent_required": _("The person did not agree to be recorded: do not register them."),
         "no_consent": _(
             "Without consent to record their data, count the person anonymously in the "

@@ -596,3 +596,27 @@ def test_signing_out_deletes_the_data_and_retires_the_phone(world: World, phone:
     expect(page.locator("[data-testid=setup-message]")).to_have_text(phone.text("wiped_signed_out"))
     assert "senda-field" not in local_databases(phone)
     assert Device.objects.get().revoked_at is not None
+
+
+def test_a_withdrawn_consent_to_record_erases_the_person_here_and_there(
+    world: World, phone: Phone
+) -> None:
+    page = phone.page
+    set_up(phone, world.promoter)
+    known = world.task.person
+    phone.context.set_offline(True)
+    go(phone, f"person/{known.pk}")
+    page.locator("[data-testid=consent] summary").click()
+    page.check("form[data-form=consent] input[name=scope][value=record]")
+    phone.submit("consent")
+    expect(page.locator("#app-notice")).to_have_text(phone.text("saved_consent"))
+    phone.context.set_offline(False)
+    page.click("[data-testid=sync-now]")
+    expect(phone.state()).to_have_text(phone.text("all_sent"))
+    known.refresh_from_db()
+    assert known.erased_at is not None
+    # Nothing of the person is left on the phone.
+    go(phone, "people")
+    expect(page.locator(".results a.card")).to_have_count(0)
+    go(phone, f"person/{known.pk}")
+    expect(page.locator("main h1")).to_have_text(phone.text("not_found"))

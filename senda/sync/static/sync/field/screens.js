@@ -371,6 +371,32 @@ function personDetail(id) {
     ]),
     h("h2", { text: t("referrals") }),
     referralList(theirReferrals),
+    consentSection(person, values),
+  ]);
+}
+
+// A withdrawal always wins on the server; withdrawing consent to record erases the person's
+// data there and, with the next sync, on this phone.
+function consentSection(person, values) {
+  const path = "person/" + person.id + "/consent";
+  const withdrawal = form([
+    { name: "scope", type: "radio", label: t("consent_scope"), choices: "consent_scope" },
+  ], drafts[path], {
+    name: "consent", submit: t("consent_withdraw"),
+    onSubmit: function (typed, formHandle) {
+      if (!typed.scope) { formHandle.showErrors({ scope: [t("consent_scope_required")] }); return; }
+      sync.record("consent", "create", sync.uuid(), { person: person.id, scope: typed.scope, granted: false })
+        .then(function () { saved(path, t("saved_consent"), "#/person/" + person.id); });
+    },
+  });
+  return h("details", { class: "cancel", "data-testid": "consent" }, [
+    h("summary", { text: t("consent_title") }),
+    h("dl", { class: "facts" }, [
+      h("dt", { text: t("consent_contact_short") }), h("dd", { text: values.consent_contact ? t("yes") : t("no") }),
+      h("dt", { text: t("consent_share_short") }), h("dd", { text: values.consent_share ? t("yes") : t("no") }),
+    ]),
+    h("p", { class: "help", text: t("consent_withdraw_help") }),
+    withdrawal.element,
   ]);
 }
 

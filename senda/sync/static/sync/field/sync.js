@@ -136,7 +136,7 @@ export function record(kind, op, id, values, base, shown) {
   data.state.next_seq += 1;
   data.outbox.push(entry);
   const work = [saveState(), saveEntry(entry)];
-  if (op === "create") {
+  if (op === "create" && kind !== "consent") {
     // ``shown``: what the phone shows before the server answers (a service's name...).
     const local = { kind: kind, id: id, uuid: id, data: Object.assign({}, values, shown || {}), local: true };
     data.records.set(keyOf(kind, id), local);
