@@ -607,17 +607,25 @@ def conflict_answers(conflicts_found: Sequence[SyncConflict]) -> list[dict[str, 
     return [conflict_answer(c, referrals_by_id.get(c.object_id)) for c in conflicts_found]
 
 
-def _current_record(kind: str, object_id: Any) -> dict[str, Any] | None:
+def _current_record(kind: str, object_id: Any, device: Device) -> dict[str, Any] | None:
     if object_id is None:
         return None
     if kind == "person":
         person = Person.objects.filter(pk=object_id).only("erased_at", "merged_into_id").first()
         if person is None or not person.is_active_record:
             return records.tombstone("person", object_id)
+    # Out of the device's scope now (a task cancelled, a referral of someone gone): a removal,
+    # as the pull would send; a record the pull never lists again would stay on the phone.
+    scope = {
+        "referral": lambda: queries.scope_referrals(device=device),
+        "follow_up": lambda: queries.scope_follow_ups(device=device, now=timezone.now()),
+    }.get(kind)
+    if scope is not None and not scope().filter(pk=object_id).exists():
+        return records.tombstone(kind, object_id)
     return records.record_of(kind, object_id)
 
 
-def _answer(stored: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+def _answer(stored: dict[str, Any], device: Device, status: str | None = None) -> dict[str, Any]:
     conflict_rows = list(SyncConflict.objects.filter(pk__in=stored.get("conflict_ids") or []))
     return {
         "key": stored["key"],
@@ -627,7 +635,7 @@ def _answer(stored: dict[str, Any], status: str | None = None) -> dict[str, Any]
         "errors": stored.get("errors") or {},
         "conflicts": conflict_answers(conflict_rows),
         "merged": stored.get("merged") or [],
-        "record": _current_record(stored.get("kind", ""), stored.get("id")),
+        "record": _current_record(stored.get("kind", ""), stored.get("id"), device),
     }
 
 
@@ -639,7 +647,7 @@ def _duplicate(device: Device, receipt: SyncReceipt) -> dict[str, Any]:
     stored = json.loads(receipt.result)
     # A rejected change stays rejected (the device re-sends it corrected, with a new key).
     status = None if stored["status"] == ReceiptStatus.REJECTED else ReceiptStatus.DUPLICATE
-    return _answer(stored, status)
+    return _answer(stored, device, status)
 
 
 def _rejection(key: str, errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -738,7 +746,7 @@ def _push_one(
                 actions.receipt_store(
                     device=device, key=key, kind=kind, status=outcome.status, result=stored
                 )
-            return _answer(stored)
+            return _answer(stored, device)
         except IntegrityError:
             receipt = SyncReceipt.objects.filter(key=key).first()
             if receipt is not None:

@@ -93,7 +93,8 @@ def person_data(person: Person) -> dict[str, Any]:
         "consent_share": person.consents_to_share,
         "registered_at": _iso(person.registered_at),
         "registered_by": person.registered_by_id,
-        "last_activity_at": _iso(person.last_activity_at),
+        # Not the retention clock (last_activity_at): orientations, referrals and tasks move it
+        # without a change to the person in the feed, so a device's copy would go stale.
     }
 
 
