@@ -4,9 +4,14 @@ health project, with a user for every role and one password everybody can read i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
+from django.test.utils import override_settings
 
 from senda.accounts.actions import member_add, organisation_create
 from senda.accounts.models import Membership, Organisation, TotpDevice, User
@@ -49,6 +54,42 @@ class DemoLogin:
     second_factor: str = ""
 
 
+class DemoPasswordHasher(PBKDF2PasswordHasher):
+    """Django's default hasher at full strength that hashes a password once per run: every
+    demo login has the same published password, so one hash (with one random salt) serves
+    them all instead of ~0.3 s of hashing per login. What it writes is an ordinary
+    ``pbkdf2_sha256`` hash, checked at login by Django's own hasher."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run_salt = super().salt()
+        self.hashed: dict[tuple[str, str, int | None], str] = {}
+
+    def salt(self) -> str:
+        return self.run_salt
+
+    def encode(self, password: str, salt: str, iterations: int | None = None) -> str:
+        key = (password, salt, iterations)
+        if key not in self.hashed:
+            self.hashed[key] = super().encode(password, salt, iterations)
+        return self.hashed[key]
+
+
+DEFAULT_HASHER = "django.contrib.auth.hashers.PBKDF2PasswordHasher"
+
+
+@contextmanager
+def one_hash_per_password() -> Iterator[None]:
+    """Within the block, new passwords are hashed by ``DemoPasswordHasher`` when Django's
+    PBKDF2 hasher is the one configured (the tests' fast hasher stays as it is)."""
+    hashers = list(settings.PASSWORD_HASHERS)
+    if not hashers or hashers[0] != DEFAULT_HASHER:
+        yield
+        return
+    with override_settings(PASSWORD_HASHERS=[f"{__name__}.DemoPasswordHasher", *hashers]):
+        yield
+
+
 def totp_code_command(username: str) -> str:
     return f"python manage.py totp_code {username}"
 
@@ -83,7 +124,8 @@ TENANTS: tuple[TenantSpec, ...] = (
     TenantSpec("pa-health", "demo-pa-salud", "Región de Salud Ejemplo Panamá (ficticia)", "PA"),
 )
 
-# Every role, spread over several organisations (each password hash costs ~0.5 s: keep it lean).
+# Every role, spread over several organisations (one password, hashed once: see
+# ``DemoPasswordHasher``).
 USERS: tuple[UserSpec, ...] = (
     UserSpec("editor", "coord", Role.CONTENT_EDITOR, "Elena", "Editora (demo)"),
     UserSpec("oficial", "coord", Role.PROGRAMME_OFFICER, "Óscar", "Oficial (demo)"),
@@ -118,6 +160,11 @@ def _email(username: str) -> str:
 
 def load(world: DemoWorld) -> None:
     """Create the tenants, their members and the superuser that are not there yet."""
+    with one_hash_per_password():
+        _load(world)
+
+
+def _load(world: DemoWorld) -> None:
     existing = {o.slug: o for o in Organisation.objects.filter(slug__in=demo_slugs())}
     countries = Country.objects.in_bulk([s.country for s in TENANTS if s.country])
     created_any = False
