@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -233,9 +234,11 @@ def session(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _counted(singular: str, plural: str) -> list[str]:
-    # Both languages of the app have two forms: one, and every other number.
-    return [ngettext(singular, plural, 1), ngettext(singular, plural, 2)]
+def _counted(forms: Callable[[int], str]) -> list[str]:
+    """A counted sentence as the app's pair [one, other] (both of its languages have two forms).
+
+    ``forms`` calls ``ngettext`` with the literal sentences, so that makemessages finds them."""
+    return [forms(1), forms(2)]
 
 
 def strings() -> dict[str, Any]:
@@ -285,8 +288,11 @@ def strings() -> dict[str, Any]:
         "pin": _("PIN"),
         "unlock": _("Unlock"),
         "pin_wrong": _counted(
-            "Wrong PIN. %(count)d attempt left before the data on this phone is deleted.",
-            "Wrong PIN. %(count)d attempts left before the data on this phone is deleted.",
+            lambda n: ngettext(
+                "Wrong PIN. %(count)d attempt left before the data on this phone is deleted.",
+                "Wrong PIN. %(count)d attempts left before the data on this phone is deleted.",
+                n,
+            )
         ),
         "forgot_pin": _("I forgot my PIN"),
         "wiped_pin": _(
@@ -308,22 +314,29 @@ def strings() -> dict[str, Any]:
             "again later."
         ),
         "sign_out_unsent": _counted(
-            "%(count)d record has not reached the server yet and would be lost. Sync first if "
-            "you can.",
-            "%(count)d records have not reached the server yet and would be lost. Sync first if "
-            "you can.",
+            lambda n: ngettext(
+                "%(count)d record has not reached the server yet and would be lost. Sync "
+                "first if you can.",
+                "%(count)d records have not reached the server yet and would be lost. Sync "
+                "first if you can.",
+                n,
+            )
         ),
         "sign_out_confirm": _("Delete the data and sign out"),
         "cancel": _("Cancel"),
         # Header and sync
         "syncing": _("Sending and receiving…"),
-        "waiting_count": _counted("%(count)d waiting to send", "%(count)d waiting to send"),
+        "waiting_count": _counted(
+            lambda n: ngettext("%(count)d waiting to send", "%(count)d waiting to send", n)
+        ),
         "all_sent": _("Everything sent"),
         "never_synced": _("Not synced yet"),
         "sync_now": _("Sync now"),
         "sync_done": _("Synced: everything recorded on this phone is on the server."),
         "attention_count": _counted(
-            "%(count)d record needs your attention", "%(count)d records need your attention"
+            lambda n: ngettext(
+                "%(count)d record needs your attention", "%(count)d records need your attention", n
+            )
         ),
         "problem_offline": _(
             "No connection: your records are safe on this phone and will be sent when there is one."
@@ -342,13 +355,15 @@ def strings() -> dict[str, Any]:
         "register_person": _("Register a person"),
         "people": _("People"),
         "my_tasks": _("My tasks"),
-        "tasks_due_count": _counted("My tasks (%(count)d due)", "My tasks (%(count)d due)"),
+        "tasks_due_count": _counted(
+            lambda n: ngettext("My tasks (%(count)d due)", "My tasks (%(count)d due)", n)
+        ),
         "my_referrals": _("My referrals"),
         "record_outreach": _("Record outreach"),
         "record_vaccination": _("Record a vaccination session"),
         "outbox": _("Sent and waiting"),
         "decisions_count": _counted(
-            "%(count)d needs your decision", "%(count)d need your decision"
+            lambda n: ngettext("%(count)d needs your decision", "%(count)d need your decision", n)
         ),
         "no_reference_data": _(
             "The lists of areas, topics and services arrive with the first sync."
@@ -373,7 +388,9 @@ def strings() -> dict[str, Any]:
         # People
         "search_people": _("Search by name, card code or phone"),
         "people_count": _counted(
-            "%(count)d person on this phone", "%(count)d people on this phone"
+            lambda n: ngettext(
+                "%(count)d person on this phone", "%(count)d people on this phone", n
+            )
         ),
         "no_people": _("Nobody registered on this phone yet."),
         "no_people_found": _("Nobody matches the search."),
@@ -462,7 +479,9 @@ def strings() -> dict[str, Any]:
         "reason_required": _("Choose the reason for the referral."),
         "service": _("Service"),
         "search_services": _("Search the directory (name, place, what it offers)"),
-        "services_count": _counted("%(count)d service", "%(count)d services"),
+        "services_count": _counted(
+            lambda n: ngettext("%(count)d service", "%(count)d services", n)
+        ),
         "no_services": _("No services on this phone yet: they arrive with the first sync."),
         "service_required": _("Choose the service the person is referred to."),
         "unknown_service": _("(service not on this phone)"),
@@ -516,7 +535,7 @@ def strings() -> dict[str, Any]:
         "saved_vaccination": _("Vaccination session saved on this phone."),
         # Outbox, rejections, conflicts
         "state_waiting": _("Waiting to send"),
-        "state_sent": _("Sent"),
+        "state_sent": pgettext("outbox record state", "Sent"),
         "state_rejected": _("Not accepted"),
         "state_conflict": _("Needs your decision"),
         "changes": _("Recorded on this phone"),
