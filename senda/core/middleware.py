@@ -123,7 +123,9 @@ class CachingHeadersMiddleware:
         if response.has_header("Cache-Control"):
             return response
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A bearer token (the API, the field app's phones) is someone as much as a session is:
+        # without this, a phone's download was cached as a public page and served to others.
+        if (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META:
             patch_cache_control(response, private=True, no_store=True)
         elif (
             request.method in ("GET", "HEAD")

@@ -17,7 +17,7 @@ from senda.casework.models import FollowUpStatus, Person
 from senda.casework.tests.factories import FollowUpFactory, PersonFactory, health_service
 from senda.sync import protocol
 from senda.sync.models import Device
-from senda.sync.tests.helpers import in_panama, register
+from senda.sync.tests.helpers import in_panama, phone, register
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +103,34 @@ def test_an_answer_about_a_task_cancelled_on_the_server_removes_it_from_the_phon
     assert fresh.get(("follow_up", str(task.pk))) is None  # absent, or sent as removed
     assert changed.get(("follow_up", str(task.pk))) is None
     assert Person.objects.filter(pk=someone.pk, erased_at__isnull=True).exists()
+
+
+PAGE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "d"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "p"},
+}
+
+
+def test_a_phones_download_is_never_served_to_another_phone_from_the_page_cache(
+    org_a: Organisation,
+    org_b: Organisation,
+    users_a: dict[str, User],
+    users_b: dict[str, User],
+    settings: Any,
+) -> None:
+    # given the page cache production uses (the tests use none) and two phones of two
+    # organisations
+    settings.CACHES = PAGE_CACHE
+    in_panama(org_a), in_panama(org_b)
+    theirs = PersonFactory.create(organisation=org_b, registered_by=users_b[Role.HEALTH_PROMOTER])
+    _device_a, token_a = register(users_a[Role.HEALTH_PROMOTER])
+    _device_b, token_b = register(users_b[Role.HEALTH_PROMOTER])
+    # when both ask for the same first page
+    first = phone(token_b).get("/api/sync/pull", {"limit": 500})
+    second = phone(token_a).get("/api/sync/pull", {"limit": 500})
+    # then each gets its own (the bearer token makes it private), and no cache keeps it
+    assert first.status_code == second.status_code == 200
+    assert "no-store" in first["Cache-Control"] and "private" in first["Cache-Control"]
+    ids = {record["id"] for record in second.json()["records"] if record["kind"] == "person"}
+    assert str(theirs.pk) not in ids
+    assert phone(token_a).get("/api/sync/status").json()["device_id"] == str(_device_a.pk)
