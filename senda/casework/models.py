@@ -220,7 +220,13 @@ class Person(models.Model):
         ordering = ["-registered_at"]
         indexes = [
             models.Index(fields=["organisation", "registered_by", "registered_at"]),
-            models.Index(fields=["organisation", "year_of_birth"]),
+            # The duplicate check's people of a close age, with all it filters on (scope
+            # included), so that it reads no table row to find them.
+            models.Index(
+                fields=["organisation", "year_of_birth", "age_group", "registered_by", "id"],
+                name="person_active_by_age",
+                condition=models.Q(erased_at__isnull=True, merged_into__isnull=True),
+            ),
         ]
         verbose_name = _("person")
         verbose_name_plural = _("people")
@@ -252,7 +258,11 @@ class PersonSearchKey(models.Model):
     digest = models.CharField(max_length=64)
 
     class Meta:
-        indexes = [models.Index(fields=["organisation", "digest"])]
+        # With the person: who holds a digest is read from the index alone (a common name's
+        # word is held by thousands of people in a large organisation).
+        indexes = [
+            models.Index(fields=["organisation", "digest", "person"], name="search_key_lookup")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person", "kind", "digest"], name="one_key_per_value")
         ]
@@ -481,6 +491,31 @@ class Referral(models.Model):
                 ],
                 name="referral_inbox",
             ),
+            # The open referrals in the inbox's order: a page of them is the first entries of
+            # the organisation's range. Without it PostgreSQL walks the sent_at index from the
+            # oldest referral (all finished) to reach the open ones. SQLite, whose planner
+            # does not match a partial index to a bound parameter list, sorts the organisation's
+            # open entries of the index above instead (also without reading the table).
+            models.Index(
+                fields=[
+                    "receiving_organisation",
+                    "sent_at",
+                    "id",
+                    "location",
+                    "status",
+                    "receive_by",
+                    "attend_by",
+                ],
+                name="referral_inbox_open",
+                condition=models.Q(
+                    status__in=[
+                        ReferralStatus.SENT,
+                        ReferralStatus.RECEIVED,
+                        ReferralStatus.ACCEPTED,
+                        ReferralStatus.ATTENDED,
+                    ]
+                ),
+            ),
             models.Index(fields=["location", "status", "sent_at"]),
             models.Index(fields=["organisation", "status", "sent_at"]),
         ]
@@ -598,7 +633,13 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["due_on", "created_at"]
         indexes = [
-            models.Index(fields=["assigned_to", "status", "due_on"]),
+            # "My tasks": its filters and order, and the columns its counts read (the
+            # organisation checked, the person joined), so that the table is read for the
+            # page's rows only.
+            models.Index(
+                fields=["assigned_to", "status", "due_on", "created_at", "organisation", "person"],
+                name="followup_mine",
+            ),
             models.Index(fields=["organisation", "status", "due_on"]),
         ]
         verbose_name = _("follow-up")

@@ -155,15 +155,18 @@ def kept_person_for(*, user: User, person: Person) -> Person | None:
 # Possible duplicates
 
 
-def _age_window(year_of_birth: int | None, age_group: str) -> Q:
+def _age_windows(year_of_birth: int | None, age_group: str) -> list[Q]:
+    """The close ages, as plain conditions (each one range of an index; their OR would not
+    be): the year of birth +-1, or, for people recorded without one, the same age group."""
     if year_of_birth is not None:
         group = age_group_for(timezone.localdate().year - year_of_birth)
-        return Q(year_of_birth__range=(year_of_birth - 1, year_of_birth + 1)) | Q(
-            year_of_birth__isnull=True, age_group=group
-        )
+        return [
+            Q(year_of_birth__range=(year_of_birth - 1, year_of_birth + 1)),
+            Q(year_of_birth__isnull=True, age_group=group),
+        ]
     if age_group in AgeGroup.values:
-        return Q(age_group=age_group)
-    return Q(pk__in=[])
+        return [Q(age_group=age_group)]
+    return []
 
 
 def duplicate_candidates(
@@ -202,20 +205,20 @@ def duplicate_candidates(
         for digest in digests
     ]
     if name_digests:
-        # The people of a close age (a few thousand in a large organisation, by the
-        # (organisation, year of birth) index), each checked for a name key by the
-        # (person, kind, digest) index: common names match tens of thousands of keys.
-        matches.append(
-            visible.filter(_age_window(year_of_birth, age_group)).filter(
-                Exists(keys.filter(person_id=OuterRef("pk"), digest__in=name_digests))
-            )
-        )
+        # The people of a close age (a few thousand in a large organisation, read from the
+        # index of active people by organisation and year of birth) who hold one of the
+        # name's keys (a common word is held by thousands: read from the key index alone).
+        holds_name = Exists(keys.filter(person_id=OuterRef("pk"), digest__in=name_digests))
+        for window in _age_windows(year_of_birth, age_group):
+            matches.append(visible.filter(window).filter(holds_name))
     if not matches:
         return []
-    candidates = matches[0].order_by()
+    # Only the matches' ids go through the union (a few hundred at most), then the page of
+    # people is read by primary key.
+    ids = matches[0].order_by().values("pk")
     if len(matches) > 1:
-        candidates = candidates.union(matches[1].order_by())
-    return list(candidates.order_by("-registered_at", "pk")[:MAX_CANDIDATES])
+        ids = ids.union(*(match.order_by().values("pk") for match in matches[1:]))
+    return list(Person.objects.filter(pk__in=ids).order_by("-registered_at", "pk")[:MAX_CANDIDATES])
 
 
 @dataclass(frozen=True)
