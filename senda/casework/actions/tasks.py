@@ -325,6 +325,8 @@ def follow_ups_from_rules(
     )
 
 
+# No savepoint of its own: it is a part of the calling action (atomic on its own if called alone).
+@transaction.atomic(savepoint=False)
 def follow_ups_from_rules_for_new(
     *,
     trigger: str,
@@ -334,8 +336,7 @@ def follow_ups_from_rules_for_new(
 ) -> list[FollowUp]:
     """``follow_ups_from_rules`` for the action that has just created ``person`` (or
     ``referral``), or locked ``person`` and read it fresh, in its own still open transaction:
-    the row is not read again, and no task can exist yet for the new record. Must run inside
-    the caller's transaction."""
+    the row is not read again, and no task can exist yet for the new record."""
     rules = _active_rules(
         trigger=trigger, organisation_id=person.organisation_id, referral=referral
     )

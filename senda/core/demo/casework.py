@@ -799,9 +799,11 @@ def _resolve_follow_ups(
 ) -> None:
     """Most past tasks done with a note, a few cancelled, some left overdue (more of the
     recent ones); tasks due today or later stay open."""
+    # Ordered by what the demo fixes (its client ids), not by the random row ids: the same
+    # tasks end done, cancelled or overdue on every run.
     tasks = FollowUp.objects.filter(
         organisation=organisation, status=FollowUpStatus.OPEN, due_on__lt=timeline.today
-    ).order_by("due_on", "id")
+    ).order_by("due_on", "person__client_uuid", "referral__client_uuid", "rule_id", "client_uuid")
     for task in list(tasks):
         worker = users.get(task.assigned_to_id or 0)
         if worker is None:
