@@ -203,7 +203,7 @@ class Wire:
         self.received = 0
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1800)
         try:
             payload = json.dumps(body).encode() if body is not None else None
             headers = {
