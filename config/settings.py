@@ -114,12 +114,13 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'senda.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the portal read while an import writes; IMMEDIATE avoids lock upgrade deadlocks.
+    # WAL lets the portal read while an import writes; IMMEDIATE avoids lock upgrade deadlocks;
+    # a writer waits up to 15 s for the lock (a burst of phones syncing) before giving up.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA busy_timeout=5000;"
+            " PRAGMA busy_timeout=15000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

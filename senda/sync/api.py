@@ -46,6 +46,8 @@ def _add_codes(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if isinstance(error, SyncError):
             body["code"] = error.code
             body.update(error.extra)
+            if error.code == auth.BUSY:
+                response["Retry-After"] = "5"
         else:
             body["code"] = DEFAULT_CODES.get(response.status_code, "error")
         response.content = json.dumps(body).encode()
@@ -62,6 +64,7 @@ DEFAULT_CODES = {
     404: auth.NOT_FOUND,
     413: auth.BATCH_TOO_LARGE,
     422: auth.INVALID,
+    503: auth.BUSY,
 }
 
 router = Router(tags=["sync"])
@@ -458,7 +461,7 @@ def sync_status(request: HttpRequest) -> StatusOut:
 
 @router.post(
     "/push",
-    response={200: PushOut, **errors(400, 401, 403, 413, 422)},
+    response={200: PushOut, **errors(400, 401, 403, 413, 422, 503)},
     auth=DEVICE_AUTH,
     summary="Upload changes made on the device (record by record, exactly once)",
 )

@@ -26,6 +26,7 @@ BATCH_TOO_LARGE = "batch_too_large"
 INVALID = "invalid"
 FORBIDDEN = "forbidden"
 NOT_FOUND = "not_found"
+BUSY = "busy"
 
 
 class SyncError(HttpError):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -50,7 +50,7 @@ from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationEr
 from senda.directory.models import Location, ServiceAtLocation
 from senda.geo.models import AdminArea, Country
 from senda.sync import actions, conf, conflicts, feed, queries, records
-from senda.sync.auth import BATCH_TOO_LARGE, SyncError
+from senda.sync.auth import BATCH_TOO_LARGE, BUSY, SyncError
 from senda.sync.models import ConflictReason, Device, ReceiptStatus, SyncConflict, SyncReceipt
 
 NON_FIELD = "__all__"
@@ -696,7 +696,23 @@ def push(
         )
     now = timezone.now()
     offset = clock_offset(device_time, now)
-    results = [_push_one(device, record, offset, now) for record in records_in]
+    results = []
+    for record in records_in:
+        try:
+            results.append(_push_one(device, record, offset, now))
+        except OperationalError as exc:
+            # The database could not take the write now: SQLite's write lock not granted within
+            # its busy timeout (many phones at once), or a PostgreSQL deadlock. The records
+            # answered so far are stored with their receipts; the device sends the batch
+            # again and gets "duplicate" for them. An answer, never a server error.
+            raise SyncError(
+                503,
+                BUSY,
+                _(
+                    "The server is busy right now. What was sent is safe; the app will send "
+                    "the rest again shortly."
+                ),
+            ) from exc
     return {
         "server_time": now.isoformat(),
         "clock_offset_seconds": offset.total_seconds(),

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
@@ -561,3 +562,42 @@ def test_push_is_callable_without_http(promoter: User) -> None:
     answer = protocol.push(device=device, device_time=None, records_in=[change])
     assert answer["results"][0]["status"] == "applied"
     assert FollowUp.objects.count() >= 0
+
+
+def test_a_database_too_busy_to_write_is_a_503_to_retry_and_what_was_stored_stays(
+    promoter: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a batch whose second record meets a database that cannot take the write (SQLite's
+    # lock not granted within its busy timeout, many phones at once)
+    _device, token = register(promoter)
+    client = phone(token, language="es")
+    first_uuid, second_uuid = uuid.uuid4(), uuid.uuid4()
+    batch = [
+        record("person", "create", person_data(), id=first_uuid),
+        record("person", "create", person_data(given_name="Marta"), id=second_uuid),
+    ]
+    original = protocol.HANDLERS[("person", "create")]
+
+    def locked_on_second(ctx: Any, change: Any) -> Any:
+        if str(change["id"]) == str(second_uuid):
+            raise OperationalError("database is locked")
+        return original(ctx, change)
+
+    monkeypatch.setitem(protocol.HANDLERS, ("person", "create"), locked_on_second)
+    # when it is pushed
+    response = push(client, batch)
+    # then the answer is 503 "busy" with a Retry-After, in the phone's language
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "busy"
+    assert response["Retry-After"] == "5"
+    assert "servidor" in response.json()["detail"]
+    # and the record answered before the lock is stored; the second is not
+    assert Person.objects.filter(client_uuid=first_uuid).count() == 1
+    assert not Person.objects.filter(client_uuid=second_uuid).exists()
+    # and when the phone sends the batch again: the first is a duplicate, the second applied
+    monkeypatch.setitem(protocol.HANDLERS, ("person", "create"), original)
+    assert [answer["status"] for answer in results(push(client, batch))] == [
+        "duplicate",
+        "applied",
+    ]
+    assert Person.objects.filter(client_uuid__in=[first_uuid, second_uuid]).count() == 2
