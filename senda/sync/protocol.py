@@ -85,12 +85,28 @@ class Outcome:
 
 
 @dataclass
+class Lookups:
+    """Reference rows one upload reads once for all its records (countries, areas, topics,
+    services: lists that do not change while a batch is applied), keyed by what a record
+    sends. A missing row is kept as None: asked again, it is refused again without a query."""
+
+    countries: dict[str, Country | None] = field(default_factory=dict)
+    areas: dict[str, AdminArea | None] = field(default_factory=dict)
+    topics: dict[frozenset[str], list[Topic]] = field(default_factory=dict)
+    services: dict[uuid.UUID, ServiceAtLocation | None] = field(default_factory=dict)
+    # Device uuids of the batch's creates that no record had when the batch started, read in
+    # one query per model; each is used once (a repeat, or a retry, looks again).
+    unused: set[tuple[type[Any], uuid.UUID]] = field(default_factory=set)
+
+
+@dataclass
 class Context:
     device: Device
     user: User
     moment: datetime.datetime
     offset: datetime.timedelta
     now: datetime.datetime
+    lookups: Lookups = field(default_factory=Lookups)
 
     @property
     def who(self) -> str:
@@ -131,24 +147,37 @@ def _int_or_none(data: Mapping[str, Any], name: str, errors: dict[str, list[str]
     return value
 
 
-def _country(data: Mapping[str, Any], errors: dict[str, list[str]]) -> Country | None:
+def _country(
+    data: Mapping[str, Any], errors: dict[str, list[str]], lookups: Lookups
+) -> Country | None:
     code = data.get("nationality")
     if not code:
         return None
-    country = Country.objects.filter(code=str(code).upper()[:2]).first()
+    wanted = str(code).upper()[:2]
+    if wanted not in lookups.countries:
+        lookups.countries[wanted] = Country.objects.filter(code=wanted).first()
+    country = lookups.countries[wanted]
     if country is None:
         errors["nationality"] = [_("Choose a country from the list.")]
     return country
 
 
-def _area(data: Mapping[str, Any], errors: dict[str, list[str]]) -> AdminArea | None:
+def _area(
+    data: Mapping[str, Any], errors: dict[str, list[str]], lookups: Lookups
+) -> AdminArea | None:
     pcode = data.get("area")
     if not pcode:
         return None
-    area = AdminArea.objects.filter(pcode=str(pcode)[:20]).first()
+    area = _area_of(str(pcode)[:20], lookups)
     if area is None:
         errors["area"] = [_("Choose an area from the list.")]
     return area
+
+
+def _area_of(pcode: str, lookups: Lookups) -> AdminArea | None:
+    if pcode not in lookups.areas:
+        lookups.areas[pcode] = AdminArea.objects.filter(pcode=pcode).first()
+    return lookups.areas[pcode]
 
 
 def _date(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> datetime.date:
@@ -206,9 +235,14 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any]) -> Any:
+def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any], lookups: Lookups) -> Any:
     """A record this device uuid already created (another key, same change): duplicate, if the
     worker sees it; a uuid taken by something they do not see is refused."""
+    if (model, client_uuid) in lookups.unused:
+        # Free when the batch started (a record made since by another upload at the same
+        # time is still found by the action, and its unique key keeps it single).
+        lookups.unused.discard((model, client_uuid))
+        return None
     existing = model.objects.filter(client_uuid=client_uuid).first()
     if existing is None:
         return None
@@ -223,7 +257,7 @@ def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any]) -> Any:
 
 def _person_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
-    existing = _already(Person, client_uuid, access.people_visible_to(user=ctx.user))
+    existing = _already(Person, client_uuid, access.people_visible_to(user=ctx.user), ctx.lookups)
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "person", existing.pk, client_uuid)
     data = record["data"]
@@ -237,8 +271,8 @@ def _person_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         "community": _text(data, "community", errors),
         "year_of_birth": _int_or_none(data, "year_of_birth", errors),
         "age_group": _text(data, "age_group", errors),
-        "nationality": _country(data, errors),
-        "area": _area(data, errors),
+        "nationality": _country(data, errors, ctx.lookups),
+        "area": _area(data, errors, ctx.lookups),
         "notes": _text(data, "notes", errors),
         "consent_record": _bool(data, "consent_record", errors),
         "consent_contact": _bool(data, "consent_contact", errors),
@@ -313,7 +347,7 @@ def _consent_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
 def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     visible = Orientation.objects.filter(person__in=access.people_visible_to(user=ctx.user))
-    existing = _already(Orientation, client_uuid, visible)
+    existing = _already(Orientation, client_uuid, visible, ctx.lookups)
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "orientation", existing.pk, client_uuid)
     data = record["data"]
@@ -323,11 +357,19 @@ def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
         errors["topics"] = [_("Send a list.")]
         slugs = []
-    topics = list(Topic.objects.filter(use=TopicUse.ORIENTATION, slug__in=slugs))
+    chosen = frozenset(slugs)
+    if chosen not in ctx.lookups.topics:
+        ctx.lookups.topics[chosen] = list(
+            Topic.objects.filter(use=TopicUse.ORIENTATION, slug__in=chosen)
+        )
+    topics = ctx.lookups.topics[chosen]
     if len(topics) != len(set(slugs)):
         errors["topics"] = [_("Choose topics from the list of orientation topics.")]
     occurred_at = _device_moment(data.get("occurred_at"), ctx, "occurred_at", errors)
-    area = _area(data, errors) if data.get("area") else person.area
+    if data.get("area"):
+        area = _area(data, errors, ctx.lookups)
+    else:
+        area = _area_of(person.area_id, ctx.lookups) if person.area_id else None
     fields: dict[str, Any] = {
         "channel": _text(data, "channel", errors),
         "place_type": _text(data, "place_type", errors),
@@ -349,14 +391,20 @@ def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
 
 def _referral_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
-    existing = _already(Referral, client_uuid, access.referrals_sent_visible_to(user=ctx.user))
+    existing = _already(
+        Referral, client_uuid, access.referrals_sent_visible_to(user=ctx.user), ctx.lookups
+    )
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "referral", existing.pk, client_uuid)
     data = record["data"]
     errors: dict[str, list[str]] = {}
     person = _find(access.people_visible_to(user=ctx.user), data.get("person"), "person")
     sal_id = records.parse_uuid(data.get("service_at_location"))
-    sal = ServiceAtLocation.objects.filter(pk=sal_id).first() if sal_id else None
+    sal = None
+    if sal_id:
+        if sal_id not in ctx.lookups.services:
+            ctx.lookups.services[sal_id] = ServiceAtLocation.objects.filter(pk=sal_id).first()
+        sal = ctx.lookups.services[sal_id]
     if sal is None:
         errors["service_at_location"] = [_("Choose a service and where it is offered.")]
     fields: dict[str, Any] = {
@@ -488,7 +536,7 @@ def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     organisation = ctx.device.organisation
     visible = OutreachActivity.objects.filter(organisation=organisation)
-    existing = _already(OutreachActivity, client_uuid, visible)
+    existing = _already(OutreachActivity, client_uuid, visible, ctx.lookups)
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "outreach", existing.pk, client_uuid)
     data = record["data"]
@@ -504,7 +552,7 @@ def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     entry = activity_actions.OutreachInput(
         date=_date(data, "date", errors),
         place_type=_text(data, "place_type", errors),
-        area=_area(data, errors),
+        area=_area(data, errors, ctx.lookups),
         place_name=_text(data, "place_name", errors),
         team=team,
         tallies=_tally_cells(data, "tallies", ("sex", "age_group", "community"), errors),  # type: ignore[arg-type]
@@ -522,7 +570,7 @@ def _vaccination_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     organisation = ctx.device.organisation
     visible = VaccinationSession.objects.filter(organisation=organisation)
-    existing = _already(VaccinationSession, client_uuid, visible)
+    existing = _already(VaccinationSession, client_uuid, visible, ctx.lookups)
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "vaccination", existing.pk, client_uuid)
     data = record["data"]
@@ -536,7 +584,7 @@ def _vaccination_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     people_referred = _int_or_none(data, "people_referred", errors) or 0
     entry = activity_actions.SessionInput(
         date=_date(data, "date", errors),
-        area=_area(data, errors),
+        area=_area(data, errors, ctx.lookups),
         location=location,
         place_name=_text(data, "place_name", errors),
         doses=_tally_cells(data, "doses", ("vaccine", "age_group"), errors),  # type: ignore[arg-type]
@@ -610,23 +658,29 @@ def conflict_answers(conflicts_found: Sequence[SyncConflict]) -> list[dict[str, 
 def _current_record(kind: str, object_id: Any, device: Device) -> dict[str, Any] | None:
     if object_id is None:
         return None
+    # The record is read once, with what its answer needs, from where it must still be.
     if kind == "person":
-        person = Person.objects.filter(pk=object_id).only("erased_at", "merged_into_id").first()
-        if person is None or not person.is_active_record:
+        found = records.load_one("person", Person.objects.all(), object_id)
+        if found is None or not found.is_active_record:
             return records.tombstone("person", object_id)
+        return records.serialise("person", [found])[0]
     # Out of the device's scope now (a task cancelled, a referral of someone gone): a removal,
     # as the pull would send; a record the pull never lists again would stay on the phone.
     scope = {
         "referral": lambda: queries.scope_referrals(device=device),
         "follow_up": lambda: queries.scope_follow_ups(device=device, now=timezone.now()),
     }.get(kind)
-    if scope is not None and not scope().filter(pk=object_id).exists():
-        return records.tombstone(kind, object_id)
+    if scope is not None:
+        found = records.load_one(kind, scope(), object_id)
+        if found is None:
+            return records.tombstone(kind, object_id)
+        return records.serialise(kind, [found])[0]
     return records.record_of(kind, object_id)
 
 
 def _answer(stored: dict[str, Any], device: Device, status: str | None = None) -> dict[str, Any]:
-    conflict_rows = list(SyncConflict.objects.filter(pk__in=stored.get("conflict_ids") or []))
+    conflict_ids = stored.get("conflict_ids") or []
+    conflict_rows = list(SyncConflict.objects.filter(pk__in=conflict_ids)) if conflict_ids else []
     return {
         "key": stored["key"],
         "id": stored.get("id"),
@@ -696,10 +750,17 @@ def push(
         )
     now = timezone.now()
     offset = clock_offset(device_time, now)
+    # The receipts of the whole batch in one query (a retried batch is mostly answered from
+    # them). A key first seen here may still be taken meanwhile by the same batch sent at
+    # once from elsewhere: the receipt's unique key catches that (see _push_one).
+    keys = {key for record in records_in if (key := records.parse_uuid(record.get("key")))}
+    receipts: dict[uuid.UUID, SyncReceipt | None] = dict.fromkeys(keys)
+    receipts.update((receipt.key, receipt) for receipt in SyncReceipt.objects.filter(key__in=keys))
+    lookups = Lookups(unused=_unused_device_uuids(records_in))
     results = []
     for record in records_in:
         try:
-            results.append(_push_one(device, record, offset, now))
+            results.append(_push_one(device, record, offset, now, receipts, lookups))
         except OperationalError as exc:
             # The database could not take the write now: SQLite's write lock not granted within
             # its busy timeout (many phones at once), or a PostgreSQL deadlock. The records
@@ -720,6 +781,34 @@ def push(
     }
 
 
+CREATED_MODELS: dict[str, type[Any]] = {
+    "person": Person,
+    "orientation": Orientation,
+    "referral": Referral,
+    "outreach": OutreachActivity,
+    "vaccination": VaccinationSession,
+}
+
+
+def _unused_device_uuids(
+    records_in: Sequence[Mapping[str, Any]],
+) -> set[tuple[type[Any], uuid.UUID]]:
+    """The device uuids of the batch's creates that no record has yet, one query a kind."""
+    wanted: dict[type[Any], set[uuid.UUID]] = {}
+    for record in records_in:
+        model = CREATED_MODELS.get(str(record.get("kind", "")))
+        client_uuid = records.parse_uuid(record.get("id"))
+        if model is not None and record.get("op") == "create" and client_uuid is not None:
+            wanted.setdefault(model, set()).add(client_uuid)
+    unused: set[tuple[type[Any], uuid.UUID]] = set()
+    for model, uuids in wanted.items():
+        taken = set(
+            model.objects.filter(client_uuid__in=uuids).values_list("client_uuid", flat=True)
+        )
+        unused.update((model, client_uuid) for client_uuid in uuids - taken)
+    return unused
+
+
 def _recorded_at(
     record: Mapping[str, Any], offset: datetime.timedelta, now: datetime.datetime
 ) -> datetime.datetime:
@@ -737,10 +826,15 @@ def _push_one(
     record: Mapping[str, Any],
     offset: datetime.timedelta,
     now: datetime.datetime,
+    receipts: dict[uuid.UUID, SyncReceipt | None],
+    lookups: Lookups,
 ) -> dict[str, Any]:
+    """One record in its own transaction with its receipt. ``receipts``: the receipt (or None)
+    of each of the batch's keys as read before the batch started; a key's first record uses
+    it up, a key repeated later in the batch is read again (its first record answered it)."""
     key = uuid.UUID(str(record["key"]))
     kind, op = str(record.get("kind", "")), str(record.get("op", ""))
-    receipt = SyncReceipt.objects.filter(key=key).first()
+    receipt = receipts.pop(key) if key in receipts else SyncReceipt.objects.filter(key=key).first()
     if receipt is not None:
         return _duplicate(device, receipt)
     handler = HANDLERS.get((kind, op))
@@ -753,6 +847,7 @@ def _push_one(
         moment=_recorded_at(record, offset, now),
         offset=offset,
         now=now,
+        lookups=lookups,
     )
     for attempt in range(2):
         try:

@@ -54,7 +54,10 @@ def orientation_record(
             if people_visible_to(user=actor).filter(pk=existing.person_id).exists():
                 return existing
             raise ValidationError({"client_uuid": [_("This id is already used.")]})
-    workable = people_workable_by(user=actor).filter(pk=person.pk).first()
+    # The organisation in the same query: the audit entry names it.
+    workable = (
+        people_workable_by(user=actor).select_related("organisation").filter(pk=person.pk).first()
+    )
     if workable is None:
         if people_visible_to(user=actor).filter(pk=person.pk).exists():
             raise PermissionDeniedError(
@@ -103,7 +106,7 @@ def orientation_record(
         note=note,
         client_uuid=client_uuid,
     )
-    orientation.topics.set(allowed)
+    orientation.topics.add(*allowed)  # a new orientation: nothing to replace
     person_touch(person, at=now)
     audit(
         actor=actor,
