@@ -90,7 +90,8 @@ def api_token_authenticate(*, token: str) -> User | None:
         return None
     api_token = (
         ApiToken.objects.select_related("user")
-        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        # A field app phone's token opens only the sync API (senda.sync.auth), never the rest.
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True, field_device__isnull=True)
         .first()
     )
     if api_token is None or not api_token.user.is_active:

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from senda.accounts.models import ApiToken, User
 from senda.accounts.token_actions import NAME_MAX_LENGTH, api_token_create
+from senda.casework.access import people_workable_by
 from senda.casework.actions.referrals import referral_cancel
 from senda.casework.actions.tasks import followup_get_for_work
-from senda.casework.models import FollowUp, Person
+from senda.casework.models import FollowUp
 from senda.core import clock
 from senda.core.audit import audit
-from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.sync import conflicts, queries
 from senda.sync.models import Device, SyncConflict, SyncReceipt
 
@@ -247,7 +248,19 @@ def _apply_device_value(*, device: Device, conflict: SyncConflict, value: Any) -
         changes, errors = conflicts.person_changes({conflict.field: value})
         if errors:
             raise ValidationError(errors)
-        person_update(actor=actor, person=Person(pk=conflict.object_id), **changes)
+        person = people_workable_by(user=actor).filter(pk=conflict.object_id).first()
+        if person is None:
+            raise NotFoundError(_("This person is not on your list any more."))
+        current = conflicts.person_wire_value(person, conflict.field)
+        if json.dumps(current, default=str) != conflict.server_value:
+            # A third change since the conflict: keeping the phone's value would overwrite it.
+            raise ValidationError(
+                _(
+                    "This detail changed again on the server since. Look at it again and "
+                    "correct it if it is still wrong."
+                )
+            )
+        person_update(actor=actor, person=person, **changes)
     elif conflict.kind == "referral":
         referral_cancel(
             actor=actor,

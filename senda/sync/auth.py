@@ -73,9 +73,6 @@ class DeviceAuth(HttpBearer):
         return device
 
 
-device_auth = DeviceAuth()
-
-
 def request_device(request: HttpRequest) -> Device:
     """The device an authenticated sync request comes from."""
     device = getattr(request, "auth", None)

@@ -1,18 +1,13 @@
-"""Field app and sync settings: each from Django settings, else the environment, else the
-default (the README's configuration table lists them)."""
+"""Field app and sync settings (config/settings.py reads them from the environment; the
+README's configuration table lists them). The defaults here serve settings that leave one out."""
 
 from __future__ import annotations
-
-import os
 
 from django.conf import settings
 
 
 def _int_setting(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name) or default
-    return int(value)
+    return int(getattr(settings, name, default))
 
 
 def lock_minutes() -> int:

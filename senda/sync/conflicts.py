@@ -58,6 +58,17 @@ def _same(first: Any, second: Any) -> bool:
     return bool(normal(first) == normal(second))
 
 
+def type_error(name: str, value: Any) -> str:
+    """The message when a person field's wire value is not of its type (the types a create is
+    held to: "false" is not False, an object is not text), else ""."""
+    if name == "whatsapp":
+        return "" if isinstance(value, bool) else _("Enter true or false.")
+    if name == "year_of_birth":
+        whole = value in (None, "") or (isinstance(value, int) and not isinstance(value, bool))
+        return "" if whole else _("Enter a whole number.")
+    return "" if isinstance(value, str | None) else _("Enter text.")
+
+
 def person_changes(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The keyword arguments of ``person_update`` for wire values, and the errors of values
     that name no known country or area."""
@@ -66,6 +77,10 @@ def person_changes(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list
     for name, value in data.items():
         if name not in PERSON_FIELDS:
             errors[name] = [_("This field cannot be changed.")]
+            continue
+        wrong = type_error(name, value)
+        if wrong:
+            errors[name] = [wrong]
             continue
         if name == "nationality":
             country = None

@@ -59,7 +59,8 @@ class Device(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        # Its token revoked from the token list stops the device as surely as revoking it here.
+        return self.revoked_at is None and self.api_token.revoked_at is None
 
 
 class ReceiptStatus(models.TextChoices):

@@ -54,6 +54,7 @@ from senda.sync.auth import BATCH_TOO_LARGE, BUSY, SyncError
 from senda.sync.models import ConflictReason, Device, ReceiptStatus, SyncConflict, SyncReceipt
 
 NON_FIELD = "__all__"
+MAX_CLOCK_OFFSET = datetime.timedelta(days=366)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,12 +200,11 @@ def _device_moment(value: Any, ctx: Context, name: str, errors: dict[str, list[s
             parsed = parse_datetime(value)
         except ValueError:
             parsed = None
-    if parsed is None:
+    moment = corrected(parsed, ctx.offset, ctx.now) if parsed is not None else None
+    if moment is None:
         errors.setdefault(name, []).append(_("Enter a valid date and time."))
         return ctx.moment
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
-    return min(parsed + ctx.offset, ctx.now)
+    return moment
 
 
 def _device_uuid(value: Any) -> uuid.UUID:
@@ -296,6 +296,14 @@ def _person_update(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     person = _find(access.people_visible_to(user=ctx.user), record.get("id"), "id")
     person = Person.objects.select_for_update().get(pk=person.pk)
     data, base = dict(record["data"]), dict(record.get("base") or {})
+    # Values of the wrong type are refused before any merge (nothing is applied).
+    _raise(
+        {
+            name: [wrong]
+            for name, value in data.items()
+            if name in conflicts.PERSON_FIELDS and (wrong := conflicts.type_error(name, value))
+        }
+    )
     merge = conflicts.merge_person(
         person=person, data=data, base=base, who=ctx.who, when=ctx.moment
     )
@@ -729,7 +737,23 @@ def clock_offset(
         return datetime.timedelta(0)
     if timezone.is_naive(device_time):
         device_time = timezone.make_aware(device_time, datetime.UTC)
-    return now - device_time
+    offset = now - device_time
+    # A clock more than a year off is broken, not skewed: correcting by it would move every
+    # time out of any sensible range (or past what a datetime can hold).
+    return offset if abs(offset) <= MAX_CLOCK_OFFSET else datetime.timedelta(0)
+
+
+def corrected(
+    moment: datetime.datetime, offset: datetime.timedelta, now: datetime.datetime
+) -> datetime.datetime | None:
+    """A time the device's clock gave, corrected by its offset and never in the future; None
+    when the correction leaves the range a datetime can hold (a year 9999 typed in)."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    try:
+        return min(moment + offset, now)
+    except OverflowError:
+        return None
 
 
 def push(
@@ -815,10 +839,8 @@ def _recorded_at(
     recorded_at = record.get("recorded_at")
     if not isinstance(recorded_at, datetime.datetime):
         return now
-    if timezone.is_naive(recorded_at):
-        recorded_at = timezone.make_aware(recorded_at, datetime.UTC)
-    # A corrected time in the future (a clock that jumped) becomes now.
-    return min(recorded_at + offset, now)
+    # A corrected time in the future (a clock that jumped) or out of range becomes now.
+    return corrected(recorded_at, offset, now) or now
 
 
 def _push_one(
@@ -950,9 +972,12 @@ def _reference_records(device: Device) -> list[dict[str, Any]]:
             queries.scope_services(organisation=organisation).order_by("pk")
         )
     )
-    offered = [sal for sal in services if queries.service_is_offered(sal)]
+    offered: list[ServiceAtLocation] = []
+    gone: list[ServiceAtLocation] = []
+    for sal in services:
+        (offered if queries.service_is_offered(sal) else gone).append(sal)
     out.extend(records.serialise("service", offered))
-    out.extend(records.tombstone("service", sal.pk) for sal in services if sal not in offered)
+    out.extend(records.tombstone("service", sal.pk) for sal in gone)
     return out
 
 

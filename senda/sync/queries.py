@@ -101,7 +101,7 @@ def devices_visible_to(*, user: User) -> QuerySet[Device]:
         return Device.objects.none()
     return (
         Device.objects.filter(_devices_q(user))
-        .select_related("user", "organisation", "revoked_by")
+        .select_related("user", "organisation", "revoked_by", "api_token")
         .order_by("-created_at", "id")
     )
 

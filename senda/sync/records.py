@@ -32,19 +32,9 @@ from senda.geo.models import AdminArea
 
 Record = dict[str, Any]
 
-# Kinds a device uploads, and kinds it downloads (in snapshot order: the reference lists the
-# forms need first, then people before what points to them).
-PUSH_KINDS = (
-    "person",
-    "consent",
-    "orientation",
-    "referral",
-    "follow_up",
-    "outreach",
-    "vaccination",
-)
+# Kinds a device downloads, in snapshot order: the reference lists the forms need first, then
+# people before what points to them.
 PULL_KINDS = ("topic", "area", "service", "person", "referral", "follow_up")
-REFERENCE_KINDS = ("topic", "area", "service")
 
 
 def _iso(moment: datetime.datetime | datetime.date | None) -> str | None:

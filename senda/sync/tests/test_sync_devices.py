@@ -209,3 +209,26 @@ def test_the_staff_page_lists_and_revokes_with_a_confirmation(
     assert done.status_code == 302
     device.refresh_from_db()
     assert device.revoked_at is not None
+
+
+def test_a_phone_token_opens_only_the_sync_api(
+    org_a: Organisation, users_a: dict[str, User]
+) -> None:
+    # given a registered phone of a promoter, whose rights reach the people API
+    in_panama(org_a)
+    _device, token = register(users_a[Role.HEALTH_PROMOTER])
+    # then its token works for the sync API and for nothing else
+    assert phone(token).get("/api/sync/status").status_code == 200
+    other = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert other.get("/api/people").status_code == 401
+    assert other.get("/api/tokens").status_code == 401
+
+
+def test_a_phone_whose_token_was_revoked_from_the_token_list_shows_as_revoked(
+    org_a: Organisation, users_a: dict[str, User]
+) -> None:
+    in_panama(org_a)
+    device, _token = register(users_a[Role.HEALTH_PROMOTER])
+    ApiToken.objects.filter(pk=device.api_token_id).update(revoked_at=device.created_at)
+    listed = browser(users_a[Role.ORG_ADMIN]).get("/api/sync/devices").json()
+    assert [entry["is_active"] for entry in listed if entry["id"] == str(device.pk)] == [False]

@@ -533,6 +533,76 @@ def test_conflicts_are_listed_and_decided(
     assert twice.status_code == 422 and twice.json()["code"] == "invalid"
 
 
+def test_keeping_the_phones_value_is_refused_when_the_server_changed_it_again(
+    someone: Person, promoter: User, device_client: Any
+) -> None:
+    # given a conflict on the phone number
+    people_actions.person_update(actor=promoter, person=someone, phone="+507 6333-3333")
+    change = record(
+        "person", "update", {"phone": "+507 6222-2222"}, id=someone.pk,
+        base={"phone": "+507 6111-1111"},
+    )  # fmt: skip
+    results(push(device_client, [change]))
+    [conflict] = device_client.get("/api/sync/conflicts").json()
+    # and a third change on the server after it
+    people_actions.person_update(actor=promoter, person=someone, phone="+507 6444-4444")
+    # when the worker chooses "keep mine"
+    decided = device_client.post(
+        f"/api/sync/conflicts/{conflict['id']}/resolve",
+        '{"keep": "device"}',
+        content_type="application/json",
+    )
+    # then it is refused with a reason, and the newest value stays
+    assert decided.status_code == 422, decided.content
+    assert "again" in decided.json()["detail"]
+    someone.refresh_from_db()
+    assert someone.phone == "+507 6444-4444"
+
+
+def test_a_person_update_with_values_of_the_wrong_type_is_rejected_whole(
+    someone: Person, device_client: Any
+) -> None:
+    change = record(
+        "person", "update", {"whatsapp": "false", "given_name": {"a": 1}}, id=someone.pk,
+        base={},
+    )  # fmt: skip
+    [answer] = results(push(device_client, [change]))
+    assert answer["status"] == "rejected"
+    assert set(answer["errors"]) == {"whatsapp", "given_name"}
+    before = (someone.given_name, someone.phone_has_whatsapp)
+    someone.refresh_from_db()
+    assert (someone.given_name, someone.phone_has_whatsapp) == before
+
+
+def test_times_out_of_any_range_are_answered_not_a_server_error(
+    promoter: User, device_client: Any, someone: Person
+) -> None:
+    # a device clock in the year 9999 and an orientation typed for the year 9999
+    far = datetime.datetime(9999, 12, 31, 23, 0, tzinfo=datetime.UTC)
+    orientation = record(
+        "orientation",
+        "create",
+        {
+            "person": str(someone.pk), "occurred_at": far.isoformat(), "topics": ["vaccination"],
+            "channel": "in_person", "place_type": "metro", "outcome": "informed", "note": "",
+        },
+    )  # fmt: skip
+    response = push(device_client, [orientation], device_time=far)
+    [answer] = results(response)
+    # the broken clock is ignored (no correction) and the time is held to now: stored, not a 500
+    assert response.json()["clock_offset_seconds"] == 0
+    assert answer["status"] == "applied", answer["errors"]
+    behind = timezone.now() - datetime.timedelta(hours=3)
+    late = record(
+        "orientation",
+        "create",
+        {**orientation["data"], "occurred_at": "9999-12-31T23:59:59+00:00"},
+    )
+    # a clock 3 hours behind moves that time past what a date can hold: refused with a reason
+    [refused] = results(push(device_client, [late], device_time=behind))
+    assert refused["status"] == "rejected" and "occurred_at" in refused["errors"]
+
+
 # ---------------------------------------------------------------------------------------------
 # The batch itself
 

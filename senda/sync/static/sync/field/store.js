@@ -155,24 +155,17 @@ export function expired(record, now) {
   return (now || Date.now()) - record.unlocked_at > record.wipe_hours * 3600 * 1000;
 }
 
-export function updateSettings(settings) {
-  return vault().then(function (record) {
-    if (!record) return;
-    if (settings.lock_minutes) record.lock_minutes = settings.lock_minutes;
-    if (settings.wipe_hours) record.wipe_hours = settings.wipe_hours;
-    return putRaw("meta", VAULT, record);
-  });
-}
-
 export function lock() { dataKey = null; }
 
 // Delete the database and everything in it; the key in memory goes too.
 export function wipe() {
   dataKey = null;
   if (database) { database.close(); database = null; }
-  return new Promise(function (resolve) {
+  return new Promise(function (resolve, reject) {
     const req = indexedDB.deleteDatabase(DB_NAME);
-    req.onsuccess = req.onerror = function () { resolve(); };
+    req.onsuccess = function () { resolve(); };
+    // Never report a wipe that did not happen.
+    req.onerror = function () { reject(req.error || new Error("wipe failed")); };
     // Another tab holding the database open: it closes on versionchange, then this succeeds.
     req.onblocked = function () {};
   });

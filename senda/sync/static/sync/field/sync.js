@@ -174,12 +174,6 @@ export function discard(entry) {
   return Promise.all(work).then(function () { changed("outbox"); });
 }
 
-// "Keep the server's": nothing to send, the server already holds its value.
-export function resolve(entry) {
-  entry.resolved = true;
-  return saveEntry(entry).then(function () { changed("outbox"); });
-}
-
 // The worker's decision on a conflict the server keeps (it has an id): sent with the next
 // sync; the server applies "device" through the same action as any change.
 export function decide(entry, conflict, keep) {
@@ -330,8 +324,9 @@ function applyRecords(records) {
 }
 
 function applyResult(entry, result) {
-  entry.status = result.status === "duplicate" ? "sent" : result.status === "applied" ? "sent"
-    : result.status;
+  // A "duplicate" repeats the first answer, conflicts included (that answer may have been lost).
+  const settled = result.status === "duplicate" || result.status === "applied";
+  entry.status = settled ? ((result.conflicts || []).length ? "conflict" : "sent") : result.status;
   entry.result_id = result.id === undefined ? null : result.id;
   entry.errors = result.errors || null;
   entry.conflicts = result.conflicts || null;
