@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "senda.inquiries",
     "senda.casework",
     "senda.sync",
+    "senda.insights",
+    "senda.surveys",
     "senda.portal",
 ]
 

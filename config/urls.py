@@ -23,6 +23,8 @@ urlpatterns += i18n_patterns(
     path("staff/audit/", include("senda.core.audit_urls")),
     path("staff/field/devices/", include("senda.sync.staff_urls")),
     path("staff/field/", include("senda.casework.urls")),
+    path("staff/insights/", include("senda.insights.urls")),
+    path("staff/surveys/", include("senda.surveys.urls")),
     path("field/", include("senda.sync.app_urls")),
     path("guides/", include("senda.pathways.urls")),
     path("c/", include("senda.campaigns.urls")),

@@ -56,6 +56,11 @@ class Capability(StrEnum):
     AUDIT_VIEW = "audit.view"
     # Aggregates: see aggregate figures (never a person).
     AGGREGATES_VIEW = "insights.aggregates"
+    # Insights: define programmes and indicators, write donor reports' narratives, export
+    # pseudonymised record-level data of the organisation.
+    INSIGHTS_MANAGE = "insights.manage"
+    # Surveys: import survey forms and submissions, name the design, read weighted results.
+    SURVEYS_MANAGE = "surveys.manage"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -111,6 +116,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.PEOPLE_ERASE,
             Capability.TRAINING_MANAGE,
             Capability.AGGREGATES_VIEW,
+            Capability.INSIGHTS_MANAGE,
+            Capability.SURVEYS_MANAGE,
         }
     ),
     Role.VIEWER: frozenset({Capability.AGGREGATES_VIEW}),
