@@ -7,6 +7,7 @@ ministries) with the aggregates capability see its figures, and only as aggregat
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -58,3 +59,35 @@ class Programme(TranslatableModel):
 
     def __str__(self) -> str:
         return str(self.tr("name"))
+
+
+class DonorReport(models.Model):
+    """The narrative a programme officer writes for one programme and period; the figures
+    beside it are computed when the report is shown or exported, never stored here."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="donor_reports")
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    summary = models.TextField(_("summary"), blank=True)
+    achievements = models.TextField(_("achievements"), blank=True)
+    challenges = models.TextField(_("challenges"), blank=True)
+    lessons = models.TextField(_("lessons learned"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["programme_id", "-period_start"]
+        verbose_name = _("donor report")
+        verbose_name_plural = _("donor reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "period_start", "period_end"], name="one_report_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.period_start}–{self.period_end}"

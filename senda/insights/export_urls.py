@@ -1,0 +1,5 @@
+"""URLs of the insights export pages (included by urls.py, in its namespace)."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
