@@ -380,6 +380,12 @@ def strings() -> dict[str, Any]:
         ),
         # Forms
         "form_has_errors": _("Please correct what is marked:"),
+        "storage_failed": _(
+            "The phone's storage could not be read. Close the app, open it again and unlock it."
+        ),
+        "save_failed": _(
+            "This could not be saved on the phone. Nothing was lost from the form: try again."
+        ),
         "save": _("Save"),
         "too_long": _("Use at most %(count)d characters."),
         "not_future": _("The date cannot be in the future."),
@@ -592,6 +598,8 @@ def strings() -> dict[str, Any]:
         "field_doses": _("Doses given"),
         "field_date": _("Date"),
         "field_place_name": _("Place name"),
+        "field_occurred_at": _("When"),
+        "field_scope": _("Consent to"),
         # This phone
         "signed_in_as": _("Signed in as"),
         "organisation": _("Organisation"),

@@ -520,6 +520,27 @@ def test_the_app_sends_by_itself_when_the_network_returns(world: World, phone: P
     )
 
 
+def test_a_double_tap_on_save_records_once(world: World, phone: Phone) -> None:
+    page = phone.page
+    set_up(phone, world.promoter)
+    phone.context.set_offline(True)
+    go(phone, "outreach")
+    page.select_option("form[data-form=outreach] select[name=place_type]", "metro")
+    page.fill("form[data-form=outreach] input[name=place_name]", "Estación San Miguelito")
+    page.select_option("form[data-form=outreach] select[name=area]", SAN_MIGUELITO)
+    page.fill("input[name='tally-female|18-29|migrant']", "3")
+    # two submits in the same instant, as a nervous thumb does
+    page.evaluate(
+        "() => { const f = document.querySelector('form[data-form=outreach]');"
+        " f.requestSubmit(); f.requestSubmit(); }"
+    )
+    expect(page.locator("#app-notice")).to_have_text(phone.text("saved_outreach"))
+    expect(phone.state()).to_have_text(phone.text("waiting_count", count=1))
+    phone.context.set_offline(False)
+    expect(phone.state()).to_have_text(phone.text("all_sent"))
+    assert OutreachActivity.objects.count() == 1
+
+
 def test_the_app_locks_after_a_while_without_use(world: World, phone: Phone) -> None:
     from senda.sync import conf
 

@@ -84,7 +84,7 @@ export function runSync(byHand) {
     if (status.problem === "revoked") return wipeAndExplain(t("wiped_revoked"));
     if (byHand && !status.problem) say(t("sync_done"), "success");
     refresh();
-  });
+  }).catch(storageFailed);
 }
 
 function tick() {
@@ -153,15 +153,21 @@ function showLock(message) {
             });
             return;
           }
-          opened();
-        });
+          return opened();
+        }).catch(storageFailed);
       },
     });
     show(t("locked_title"), [status, h("p", { text: t("locked_intro") }), unlockForm.element,
       h("p", {}, [h("button", { type: "button", class: "link", onclick: function () { confirmSignOut(); },
         text: t("forgot_pin") })])]);
     unlockForm.element.querySelector("input").focus();
-  });
+  }).catch(storageFailed);
+}
+
+// The phone's storage could not be read or written (full, or the browser refused it): say so
+// rather than leave a blank screen; nothing is wiped.
+function storageFailed() {
+  say(t("storage_failed"), "warning");
 }
 
 function opened() {

@@ -327,7 +327,7 @@ function registerPerson() {
       const data = Object.assign({ code: cardCode(), consent_record: true,
         consent_contact: Boolean(values.consent_contact), consent_share: Boolean(values.consent_share) },
       personData(values));
-      sync.record("person", "create", id, data).then(function () {
+      return sync.record("person", "create", id, data).then(function () {
         saved(path, t("saved_person", { code: data.code }), "#/person/" + id);
       });
     },
@@ -385,7 +385,7 @@ function consentSection(person, values) {
     name: "consent", submit: t("consent_withdraw"),
     onSubmit: function (typed, formHandle) {
       if (!typed.scope) { formHandle.showErrors({ scope: [t("consent_scope_required")] }); return; }
-      sync.record("consent", "create", sync.uuid(), { person: person.id, scope: typed.scope, granted: false })
+      return sync.record("consent", "create", sync.uuid(), { person: person.id, scope: typed.scope, granted: false })
         .then(function () { saved(path, t("saved_consent"), "#/person/" + person.id); });
     },
   });
@@ -429,7 +429,7 @@ function editPerson(id) {
         base.year_of_birth = person.data.year_of_birth === undefined ? null : person.data.year_of_birth;
       }
       if (!Object.keys(changes).length) { saved(path, t("nothing_changed"), "#/person/" + id); return; }
-      sync.record("person", "update", person.id, changes, base).then(function () {
+      return sync.record("person", "update", person.id, changes, base).then(function () {
         saved(path, t("saved_change"), "#/person/" + id);
       });
     },
@@ -483,7 +483,7 @@ function orientation(id) {
     onSubmit: function (values, formHandle) {
       const checked = checkOrientation(values, person.id);
       if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
-      sync.record("orientation", "create", sync.uuid(), checked.data)
+      return sync.record("orientation", "create", sync.uuid(), checked.data)
         .then(function () { saved(path, t("saved_orientation"), "#/person/" + id); });
     },
   });
@@ -571,7 +571,7 @@ function referral(id) {
       const service = serviceOf(values.service_at_location) || {};
       const referralId = sync.uuid();
       // Shown in "my referrals" at once, with the service's name, before the server has it.
-      sync.record("referral", "create", referralId, checked.data, null,
+      return sync.record("referral", "create", referralId, checked.data, null,
         { status: "", service_name: serviceLabel(service), location_name: service.location_name || "" }).then(function () {
         saved(path, t("saved_referral"), "#/person/" + id);
       });
@@ -634,7 +634,7 @@ function referralDetail(id) {
       name: "referral-cancel", submit: t("cancel_referral"),
       onSubmit: function (formValues, formHandle) {
         if (!formValues.reason) { formHandle.showErrors({ reason: [t("cancel_reason_required")] }); return; }
-        sync.record("referral", "update", record.id, { status: "cancelled", reason: formValues.reason },
+        return sync.record("referral", "update", record.id, { status: "cancelled", reason: formValues.reason },
           { status: record.data.status }).then(function () { saved(path, t("saved_change"), "#/referral/" + id); });
       },
     });
@@ -688,7 +688,7 @@ function task(id) {
         const errors = {};
         checkText(errors, "note", formValues.note, MAX_NOTE);
         if (hasErrors(errors)) { formHandle.showErrors(errors); return; }
-        sync.record("follow_up", "update", record.id, { status: "done", note: formValues.note },
+        return sync.record("follow_up", "update", record.id, { status: "done", note: formValues.note },
           { status: record.data.status, note: record.data.note || "" })
           .then(function () { saved(path, t("saved_task"), "#/tasks"); });
       },
@@ -831,7 +831,7 @@ function outreach() {
     onSubmit: function (values, formHandle) {
       const checked = checkOutreach(values);
       if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
-      sync.record("outreach", "create", sync.uuid(), checked.data).then(function () {
+      return sync.record("outreach", "create", sync.uuid(), checked.data).then(function () {
         saved(path, t("saved_outreach"), "#/");
       });
     },
@@ -912,7 +912,7 @@ function vaccination() {
     onSubmit: function (values, formHandle) {
       const checked = checkVaccination(values);
       if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
-      sync.record("vaccination", "create", sync.uuid(), checked.data).then(function () {
+      return sync.record("vaccination", "create", sync.uuid(), checked.data).then(function () {
         saved(path, t("saved_vaccination"), "#/");
       });
     },
@@ -946,10 +946,13 @@ function describe(entry) {
   return kind + (what ? ": " + what : "");
 }
 
+// A field's name as the worker knows it: its own "field_" label, else the form's label.
 function fieldLabel(kind, field) {
   const key = "field_" + field;
   const text = t(key);
-  return text === key ? field : text;
+  if (text !== key) return text;
+  const formLabel = t(field);
+  return formLabel === field ? field : formLabel;
 }
 
 function shownValue(field, value) {
@@ -1072,7 +1075,7 @@ function fixEntry(seq) {
     onSubmit: function (typed, formHandle) {
       const checked = check(typed);
       if (hasErrors(checked.errors)) { formHandle.showErrors(checked.errors); return; }
-      sync.resend(entry, checked.data).then(function () { saved("outbox/" + seq, t("saved_resend"), "#/outbox"); });
+      return sync.resend(entry, checked.data).then(function () { saved("outbox/" + seq, t("saved_resend"), "#/outbox"); });
     },
   });
   show(t("fix_title"), [back("#/outbox", t("back_outbox")), h("p", { text: t("fix_intro") }), handle.element]);

@@ -57,6 +57,11 @@ export function load() {
     });
     data.outbox = parts[3].map(function (pair) { return pair[1]; })
       .sort(function (a, b) { return a.seq - b.seq; });
+    // The state may be older than the outbox (a crash between the two writes): never reuse a
+    // number an entry already has.
+    data.outbox.forEach(function (entry) {
+      if (entry.seq >= data.state.next_seq) data.state.next_seq = entry.seq + 1;
+    });
   });
 }
 
@@ -128,12 +133,16 @@ function saveRecord(record) { return store.put("records", keyOf(record.kind, rec
 
 // Record a change: it is on the phone (encrypted) before this resolves, and waits to be sent.
 export function record(kind, op, id, values, base, shown) {
+  // The number orders the outbox and keys the entry on the phone. Another tab of the app
+  // keeps its own count, so the number also carries the time (microseconds since 1970, with a
+  // random tail): two tabs never write over each other's entry.
+  const seq = Math.max(data.state.next_seq, Date.now() * 1000 + Math.floor(Math.random() * 1000));
   const entry = {
-    seq: data.state.next_seq, key: uuid(), kind: kind, op: op, id: id, base: base || null,
+    seq: seq, key: uuid(), kind: kind, op: op, id: id, base: base || null,
     data: values, recorded_at: new Date().toISOString(), status: "waiting", errors: null,
     conflicts: null, merged: null,
   };
-  data.state.next_seq += 1;
+  data.state.next_seq = seq + 1;
   data.outbox.push(entry);
   const work = [saveState(), saveEntry(entry)];
   if (op === "create" && kind !== "consent") {

@@ -162,10 +162,28 @@ export function form(fields, values, options) {
     summary.focus();
   }
 
+  // While a save is under way the button is disabled and a second tap does nothing: a double
+  // tap must never record the same thing twice. A save that fails keeps what was typed.
+  let busy = false;
   element.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (busy) return;
     clear();
-    options.onSubmit(read(), { showErrors: showErrors, element: element });
+    const outcome = options.onSubmit(read(), { showErrors: showErrors, element: element });
+    if (!outcome || typeof outcome.then !== "function") return;
+    busy = true;
+    submit.disabled = true;
+    element.setAttribute("aria-busy", "true");
+    outcome.then(function () {
+      busy = false;
+      submit.disabled = false;
+      element.removeAttribute("aria-busy");
+    }, function () {
+      busy = false;
+      submit.disabled = false;
+      element.removeAttribute("aria-busy");
+      showErrors({ __all__: [t("save_failed")] });
+    });
   });
   return { element: element, read: read, showErrors: showErrors };
 }
