@@ -91,3 +91,73 @@ class DonorReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.period_start}–{self.period_end}"
+
+
+class IndicatorUnit(models.TextChoices):
+    COUNT = "count", _("Count")
+    PERCENT = "percent", _("Percentage")
+    DAYS = "days", _("Days")
+
+
+class Measure(models.TextChoices):
+    """How an indicator turns its source's records into a figure."""
+
+    COUNT = "count", _("Number of records")
+    PEOPLE = "people", _("Number of different people")
+    SUM = "sum", _("Sum of the tallies")
+    SHARE = "share", _("Share of the records meeting a condition")
+    MEDIAN_DAYS = "median_days", _("Median days between two dates")
+    SUM_OF_PARTS = "parts", _("Sum of several sources")
+
+
+class Indicator(TranslatableModel):
+    """A figure a programme follows, defined as data: which records it counts (a source of
+    ``senda.insights.sources``), how (the measure), which of them (filters) and by what it may
+    be broken down. Computed by ``senda.insights.engine``; nothing is stored but the definition.
+    """
+
+    translatable_fields = ("name", "definition")
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    definition = models.TextField(_("definition"), blank=True)
+    unit = models.CharField(
+        _("unit"), max_length=10, choices=IndicatorUnit.choices, default=IndicatorUnit.COUNT
+    )
+    source = models.CharField(_("records counted"), max_length=40, blank=True)
+    measure = models.CharField(
+        _("measure"), max_length=12, choices=Measure.choices, default=Measure.COUNT
+    )
+    # {"status": ["attended", "closed"]}: which of the source's records count.
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    # Shares: which of the counted records make the numerator.
+    numerator_filters = models.JSONField(_("numerator filters"), default=dict, blank=True)
+    # Medians: the name of one of the source's durations ("sent_to_attended").
+    duration = models.CharField(_("duration"), max_length=40, blank=True)
+    # Sum of parts: [{"source": "people", "measure": "people", "filters": {}}, ...].
+    parts = models.JSONField(_("parts"), default=list, blank=True)
+    allowed_dimensions = models.JSONField(_("breakdowns allowed"), default=list, blank=True)
+    default_dimension = models.CharField(_("default breakdown"), max_length=20, blank=True)
+    programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="indicators",
+        verbose_name=_("programme"),
+        help_text=_("Empty: the indicator is offered to every programme."),
+    )
+    target = models.FloatField(_("target"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    show_on_dashboard = models.BooleanField(_("show on the dashboard"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+    def __str__(self) -> str:
+        return str(self.tr("name"))
