@@ -9,6 +9,7 @@ reach the database, so a submission says nothing about who answered.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +21,18 @@ from senda.core.fields import EncryptedTextField
 class SurveyRound(models.TextChoices):
     BASELINE = "baseline", _("Baseline")
     FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+# The insights dimensions a survey's results can be broken down by (see senda.insights); the
+# analyst maps each to a question of the form in the design.
+SURVEY_DIMENSIONS: dict[str, Any] = {
+    "country": _("Country"),
+    "area": _("Admin area"),
+    "sex": _("Sex"),
+    "age_group": _("Age group"),
+    "nationality": _("Nationality"),
+    "community": _("Migrant or host"),
+}
 
 
 class Survey(models.Model):
@@ -122,6 +135,29 @@ class SurveyQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def label(self, language: str = "") -> str:
+        """The question's label in ``language`` (a code such as "es"), else the form's
+        default, else any; its name when the form gives none."""
+        return pick_label(self.labels, language) or self.name
+
+    def choice_label(self, choice_name: str, language: str = "") -> str:
+        for choice in self.choices:
+            if choice.get("name") == choice_name:
+                return pick_label(choice.get("labels") or {}, language) or choice_name
+        return choice_name
+
+
+def pick_label(labels: dict[str, str], language: str = "") -> str:
+    """The text of ``labels`` ({language: text}) best for ``language``: the exact code, its
+    base ("es" for "es-mx"), the form's default, then the first there is."""
+    if not labels:
+        return ""
+    wanted = (language or "").lower()
+    for key in (wanted, wanted.split("-")[0], "default"):
+        if key and labels.get(key):
+            return labels[key]
+    return next((text for text in labels.values() if text), "")
 
 
 class Submission(models.Model):
