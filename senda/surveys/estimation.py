@@ -142,9 +142,17 @@ class Design:
     def variance_of_total(self, linearised: Sequence[float]) -> float:
         """The with-replacement variance of the estimated total of ``linearised`` (one value
         per interview): between-PSU variance within each stratum, summed over strata."""
+        if len(linearised) != self.size:
+            raise DesignError(_("The variable does not have one value per interview."))
+        return self.variance_of_sparse_total(enumerate(linearised))
+
+    def variance_of_sparse_total(self, linearised: Iterable[tuple[int, float]]) -> float:
+        """The same from (interview position, value) pairs, the others being zero: a domain's
+        estimate touches only its members, yet every PSU of the design counts."""
         psu_totals = [0.0] * self.psu_count
-        for value, psu in zip(linearised, self.psu_of, strict=True):
-            psu_totals[psu] += value
+        psu_of = self.psu_of
+        for position, value in linearised:
+            psu_totals[psu_of[position]] += value
         grand_mean = sum(psu_totals) / self.psu_count if self.psu_count else 0.0
         variance = 0.0
         for psus in self.strata_psus:
@@ -172,28 +180,27 @@ def mean(
     if len(values) != design.size or (domain is not None and len(domain) != design.size):
         raise DesignError(_("The variable does not have one value per interview."))
     weights = design.weights
+    if domain is None:
+        members = [i for i, value in enumerate(values) if value is not None]
+    else:
+        members = [i for i, value in enumerate(values) if value is not None and domain[i]]
+    if not members:
+        return None
     weight_sum = 0.0
     weighted_values = 0.0
-    count = 0
-    for i, value in enumerate(values):
-        if value is None or (domain is not None and not domain[i]):
-            continue
+    for i in members:
         weight_sum += weights[i]
-        weighted_values += weights[i] * value
-        count += 1
-    if count == 0:
-        return None
+        weighted_values += weights[i] * values[i]  # type: ignore[operator]
     ratio = weighted_values / weight_sum
     # The ratio's linearised values: zero outside the domain, but every PSU still counts.
-    linearised = [0.0] * design.size
+    linearised: list[tuple[int, float]] = []
     weighted_squares = 0.0
-    for i, value in enumerate(values):
-        if value is None or (domain is not None and not domain[i]):
-            continue
-        deviation = value - ratio
-        linearised[i] = weights[i] * deviation / weight_sum
+    for i in members:
+        deviation = values[i] - ratio  # type: ignore[operator]
+        linearised.append((i, weights[i] * deviation / weight_sum))
         weighted_squares += weights[i] * deviation * deviation
-    variance = max(design.variance_of_total(linearised), 0.0)
+    count = len(members)
+    variance = max(design.variance_of_sparse_total(linearised), 0.0)
     se = math.sqrt(variance)
     low, high = ratio - Z_95 * se, ratio + Z_95 * se
     if proportion:
