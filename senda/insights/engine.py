@@ -18,6 +18,7 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
+    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -560,7 +561,8 @@ def _grouped(
             if kept[position]:
                 columns[f"d{position}"] = source.dimensions[dimension].expression()
             else:
-                columns[f"d{position}"] = Value(None)
+                # A plain NULL: the column's type comes from the first query (the cells).
+                columns[f"d{position}"] = Value(None, output_field=CharField())
         columns.update(extra)
         query = records.annotate(**columns).values(*columns).annotate(**aggregates).order_by()
         queries.append(query)
