@@ -278,13 +278,14 @@ def sees_people_of(user: User, organisation_ids: Iterable[str]) -> bool:
     """Whether ``user`` may see every person of each of these organisations (then aggregates
     need no suppression for them)."""
     wanted = {str(pk) for pk in organisation_ids}
+    # Without partners there is nobody whose people the user could see: suppress.
     seeing = {
         str(membership.organisation_id)
         for membership in _memberships(user)
         if people_scope(membership.role) is PeopleScope.ORGANISATION
         or Capability.CASE_VIEW_ALL in CAPABILITIES.get(membership.role, frozenset())
     }
-    return wanted <= seeing
+    return bool(seeing) and wanted <= seeing
 
 
 def indicators_for(
@@ -304,8 +305,13 @@ def indicators_for(
 def _require_visible(user: User, programme: Programme) -> None:
     from senda.insights.queries import programmes_visible_to
 
+    # Remembered on the user object for the request: a dashboard asks once per indicator.
+    checked: set[int] = user.__dict__.setdefault("_insights_visible_programmes", set())
+    if programme.pk in checked:
+        return
     if not programmes_visible_to(user=user).filter(pk=programme.pk).exists():
         raise PermissionDeniedError(_("You do not have access to this programme's figures."))
+    checked.add(programme.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,10 +374,9 @@ def indicator_table(
                 ]
             }
         )
-    organisation_ids = [str(pk) for pk in programme.organisations.values_list("pk", flat=True)]
+    organisation_ids, campaign_ids = programme_scope(programme)
     if filters.organisations:
         organisation_ids = [pk for pk in organisation_ids if pk in set(filters.organisations)]
-    campaign_ids = list(programme.campaigns.values_list("pk", flat=True))
     if filters.campaigns:
         campaign_ids = [pk for pk in campaign_ids if pk in set(filters.campaigns)]
 
@@ -404,6 +409,18 @@ def indicator_table(
         suppress=suppress,
         unsupported=sorted(unsupported),
     )
+
+
+def programme_scope(programme: Programme) -> tuple[list[str], list[int]]:
+    """The ids of the programme's partner organisations and campaigns (read once per
+    programme object: a dashboard computes many tables of one programme)."""
+    cached: tuple[list[str], list[int]] | None = programme.__dict__.get("_insights_scope")
+    if cached is None:
+        organisations = [str(pk) for pk in programme.organisations.values_list("pk", flat=True)]
+        campaigns = list(programme.campaigns.values_list("pk", flat=True))
+        cached = (organisations, campaigns)
+        programme.__dict__["_insights_scope"] = cached
+    return list(cached[0]), list(cached[1])
 
 
 def _scope(source: Source, organisation_ids: list[str], campaign_ids: list[int]) -> Q:
