@@ -1,5 +1,15 @@
 """URLs of the insights dashboard pages (included by urls.py, in its namespace)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from senda.insights import dashboard_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", dashboard_views.dashboard_home, name="dashboard"),
+    path("programmes/<int:programme_id>/", dashboard_views.dashboard, name="programme_dashboard"),
+    path(
+        "programmes/<int:programme_id>/table.csv",
+        dashboard_views.dashboard_csv,
+        name="dashboard_csv",
+    ),
+]

@@ -1,0 +1,105 @@
+"""The dashboard's filter form: a GET form that works without JavaScript and shows what was
+chosen. It only renders the choices; the engine's ``Filters.from_query`` validates the query
+string, so there is one set of rules and one set of messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from senda.insights.engine import Filters, filter_choices
+from senda.insights.sources import DIMENSION_LABELS, TIME_DIMENSIONS
+
+GRANULARITIES = TIME_DIMENSIONS  # week, month, quarter
+DEFAULT_GRANULARITY = "month"
+
+# The multi-value filters, in the order the form shows them (GET keys = field names).
+CHOICE_FILTERS = (
+    "country",
+    "area",
+    "organisation",
+    "campaign",
+    "sex",
+    "age_group",
+    "nationality",
+    "community",
+)
+
+
+def dimension_label(key: str) -> str:
+    return str(DIMENSION_LABELS.get(key, key))
+
+
+class DashboardFilterForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    granularity = forms.ChoiceField(
+        label=_("Periods of"),
+        choices=[("week", _("weeks")), ("month", _("months")), ("quarter", _("quarters"))],
+    )
+    country = forms.MultipleChoiceField(
+        label=_("Countries"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    area = forms.MultipleChoiceField(
+        label=_("Areas"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Choose several with Ctrl or Cmd (long press on a phone)."),
+    )
+    organisation = forms.MultipleChoiceField(
+        label=_("Organisations"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    campaign = forms.MultipleChoiceField(
+        label=_("Campaigns"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    sex = forms.MultipleChoiceField(
+        label=_("Sex"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    age_group = forms.MultipleChoiceField(
+        label=_("Age groups"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    nationality = forms.MultipleChoiceField(
+        label=_("Nationalities"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Choose several with Ctrl or Cmd (long press on a phone)."),
+    )
+    community = forms.MultipleChoiceField(
+        label=_("Migrant or host"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, query: QueryDict, *, filters: Filters) -> None:
+        """Unbound, its initial values read from ``query`` (the period from ``filters``, which
+        holds the default when none was given), so the page shows what was asked for, even
+        values the engine refused."""
+        programme = filters.programme
+        initial: dict[str, Any] = {
+            "start": query.get("start") or filters.start.isoformat(),
+            "end": query.get("end") or filters.end.isoformat(),
+            "granularity": query.get("granularity") or DEFAULT_GRANULARITY,
+        }
+        for name in CHOICE_FILTERS:
+            initial[name] = query.getlist(name)
+        super().__init__(initial=initial)
+        choices = filter_choices(programme)
+        for name in CHOICE_FILTERS:
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = choices.get(name, [])
+            # A filter nobody could use is left out (a programme without campaigns).
+            if not field.choices:
+                del self.fields[name]
+
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in CHOICE_FILTERS if name in self.fields]
