@@ -361,10 +361,12 @@ def _store(
     return result
 
 
-def _locked(survey: Survey) -> Survey:
+def _lock(survey: Survey) -> None:
     # One import of a survey at a time: the ids read as "already there" must stay true until
-    # the new rows are written.
-    return Survey.objects.select_for_update().select_related("programme__lead").get(pk=survey.pk)
+    # the new rows are written. The caller's object is brought up to date (and then updated)
+    # so that it tells what the import did.
+    Survey.objects.select_for_update().filter(pk=survey.pk).values_list("pk").first()
+    survey.refresh_from_db()
 
 
 @transaction.atomic
@@ -375,7 +377,7 @@ def submissions_import(
     Every answer is checked against the form first: a wrong one refuses the file (a
     ValidationError on ``file`` with its row and column) and nothing is saved."""
     _check_manager(actor, survey)
-    survey = _locked(survey)
+    _lock(survey)
     table = read_file(content, filename)
     index = FormIndex(survey, SurveyQuestion.objects.filter(survey=survey).order_by("position"))
     existing = set(Submission.objects.filter(survey=survey).values_list("instance_id", flat=True))
@@ -394,6 +396,7 @@ def submissions_pull_kobo(*, actor: User, survey: Survey) -> ImportResult:
     imported yet. Every page is read before the transaction opens (no lock is held while the
     server answers); a failure is a ValidationError on ``kobo`` and nothing is saved."""
     _check_manager(actor, survey)
+    survey.refresh_from_db()  # the connection and last time as stored, not as first read
     if not survey.kobo_configured:
         raise ValidationError(
             {"kobo": [_("Connect the survey to KoboToolbox first (server, form id and token).")]}
@@ -408,7 +411,7 @@ def submissions_pull_kobo(*, actor: User, survey: Survey) -> ImportResult:
     except kobo.KoboError as exc:
         raise ValidationError({"kobo": [str(exc)]}) from exc
     with transaction.atomic():
-        survey = _locked(survey)
+        _lock(survey)
         index = FormIndex(survey, SurveyQuestion.objects.filter(survey=survey).order_by("position"))
         existing = set(
             Submission.objects.filter(survey=survey).values_list("instance_id", flat=True)

@@ -90,14 +90,14 @@ def _get_json(url: str, token: str, timeout: float) -> Any:
     except TimeoutError as exc:
         raise KoboError(
             _("KoboToolbox did not answer within %(seconds)s seconds; try again later.")
-            % {"seconds": int(timeout)}
+            % {"seconds": f"{timeout:g}"}
         ) from exc
     except (URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):
             raise KoboError(
                 _("KoboToolbox did not answer within %(seconds)s seconds; try again later.")
-                % {"seconds": int(timeout)}
+                % {"seconds": f"{timeout:g}"}
             ) from exc
         raise KoboError(_("The KoboToolbox server cannot be reached: check its address.")) from exc
     try:
@@ -114,11 +114,13 @@ def fetch_submissions(
     asset_uid: str,
     token: str,
     since: datetime | None = None,
-    page_size: int = PAGE_SIZE,
-    timeout: float = TIMEOUT_SECONDS,
+    page_size: int | None = None,
+    timeout: float | None = None,
 ) -> list[dict[str, Any]]:
     """Every submission of the asset (since ``since``), all pages read; ``KoboError``
     otherwise."""
+    page_size = page_size or PAGE_SIZE
+    timeout = timeout or TIMEOUT_SECONDS
     problem = server_url_problem(server)
     if problem:
         raise KoboError(problem)
