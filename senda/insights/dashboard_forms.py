@@ -101,5 +101,20 @@ class DashboardFilterForm(forms.Form):
             if not field.choices:
                 del self.fields[name]
 
+    def applied(self) -> list[tuple[str, str]]:
+        """The filters in use, as (filter, chosen values) to read on screen and on paper;
+        values the engine refused are not in use and not listed."""
+        applied = []
+        for name in CHOICE_FILTERS:
+            field = self.fields.get(name)
+            if not isinstance(field, forms.MultipleChoiceField):
+                continue
+            wanted = set(self.initial[name])
+            choices: list[tuple[str, str]] = list(field.choices)  # type: ignore[arg-type]
+            chosen = [str(label) for value, label in choices if value in wanted]
+            if chosen:
+                applied.append((str(field.label), ", ".join(chosen)))
+        return applied
+
     def choice_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in CHOICE_FILTERS if name in self.fields]

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from senda.accounts.roles import Capability
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.views import staff_page_with
 from senda.geo.models import AdminArea
-from senda.insights import charts, dashboard_actions
+from senda.insights import charts, dashboard_actions, suppression
 from senda.insights.dashboard_forms import (
     DEFAULT_GRANULARITY,
     GRANULARITIES,
@@ -32,7 +31,14 @@ from senda.insights.dashboard_forms import (
     DashboardFilterForm,
     dimension_label,
 )
-from senda.insights.engine import Cell, Filters, Table, indicator_table, indicators_for
+from senda.insights.engine import (
+    Cell,
+    Filters,
+    Table,
+    allowed_dimensions,
+    indicator_table,
+    indicators_for,
+)
 from senda.insights.models import Indicator, Programme
 from senda.insights.queries import programme_get, programmes_visible_to
 from senda.insights.sources import period_label
@@ -226,8 +232,8 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
                 messages=messages,
             )
         )
-    suppression = any(block.suppression_applied for block in blocks)
-    threshold = blocks[0].threshold if blocks else small_number_threshold()
+    suppressed = any(block.suppression_applied for block in blocks)
+    threshold = blocks[0].threshold if blocks else suppression.threshold()
     form = DashboardFilterForm(request.GET, filters=filters)
     return render(
         request,
@@ -239,7 +245,7 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
             "errors": messages,
             "field_errors": errors,
             "blocks": blocks,
-            "suppression": suppression,
+            "suppression": suppressed,
             "suppressed_text": _suppressed_text(threshold),
             "threshold": threshold,
             "threshold_below": max(threshold - 1, 1),
@@ -247,10 +253,6 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
             "others": _other_programmes(user, programme),
         },
     )
-
-
-def small_number_threshold() -> int:
-    return int(getattr(settings, "SENDA_SMALL_NUMBER_THRESHOLD", 5))
 
 
 def _other_programmes(user: User, programme: Programme) -> bool:
@@ -272,7 +274,7 @@ def _indicator_block(
     base_query: str,
     messages: list[str],
 ) -> IndicatorBlock:
-    allowed = list(indicator.allowed_dimensions or [])
+    allowed = allowed_dimensions(indicator)
     name = str(indicator.tr("name"))
     csv_base = reverse("insights:dashboard_csv", args=[programme.pk])
 
@@ -294,53 +296,55 @@ def _indicator_block(
         else (bar_choices[0] if bar_choices else "")
     )
 
-    block: IndicatorBlock | None = None
-    suppression = False
-    unsupported: set[str] = set()
+    tables: dict[tuple[str, ...], Table] = {}
+
+    def table_by(*by: str) -> Table:
+        # The map and the bars by area are the same table: computed once.
+        if by not in tables:
+            tables[by] = indicator_table(user=user, indicator=indicator, filters=filters, by=by)
+        return tables[by]
+
+    def title_by(key: str) -> str:
+        return _("%(indicator)s by %(dimension)s") % {
+            "indicator": name,
+            "dimension": dimension_label(key).lower(),
+        }
+
+    time_chart = bar_chart = map_chart = None
     if granularity in allowed:
-        table = indicator_table(user=user, indicator=indicator, filters=filters, by=[granularity])
-        suppression |= table.suppression_applied
-        unsupported.update(table.unsupported_filters)
-        block = IndicatorBlock(indicator=indicator, headline=_row("", table.total, table))
-        block.time = _chart_block(
-            table,
+        time_chart = _chart_block(
+            table_by(granularity),
             kind="time",
-            title=_("%(indicator)s by %(dimension)s")
-            % {"indicator": name, "dimension": dimension_label(granularity).lower()},
+            title=title_by(granularity),
             csv_url=csv_url([granularity]),
             periods=period_starts(granularity, filters.start, filters.end),
         )
     if dimension:
-        table = indicator_table(user=user, indicator=indicator, filters=filters, by=[dimension])
-        suppression |= table.suppression_applied
-        unsupported.update(table.unsupported_filters)
-        if block is None:
-            block = IndicatorBlock(indicator=indicator, headline=_row("", table.total, table))
-        block.bars = _chart_block(
-            table,
+        bar_chart = _chart_block(
+            table_by(dimension),
             kind="bars",
-            title=_("%(indicator)s by %(dimension)s")
-            % {"indicator": name, "dimension": dimension_label(dimension).lower()},
+            title=title_by(dimension),
             csv_url=csv_url([dimension]),
         )
     if "area" in allowed:
-        table = indicator_table(user=user, indicator=indicator, filters=filters, by=["area"])
-        suppression |= table.suppression_applied
-        unsupported.update(table.unsupported_filters)
-        if block is None:
-            block = IndicatorBlock(indicator=indicator, headline=_row("", table.total, table))
-        block.map = _chart_block(
-            table,
+        map_chart = _chart_block(
+            table_by("area"),
             kind="map",
             title=_("%(indicator)s on a map of areas") % {"indicator": name},
             csv_url=csv_url(["area"]),
         )
-    if block is None:
-        table = indicator_table(user=user, indicator=indicator, filters=filters, by=[])
-        suppression |= table.suppression_applied
-        unsupported.update(table.unsupported_filters)
-        block = IndicatorBlock(indicator=indicator, headline=_row("", table.total, table))
-    block.suppression_applied = suppression
+    # The headline is any 1-D table's total (the same figure); a bare total when there is none.
+    table = next(iter(tables.values())) if tables else table_by()
+    block = IndicatorBlock(
+        indicator=indicator,
+        headline=_row("", table.total, table),
+        time=time_chart,
+        bars=bar_chart,
+        map=map_chart,
+    )
+    suppressed = any(t.suppression_applied for t in tables.values())
+    unsupported = {key for t in tables.values() for key in t.unsupported_filters}
+    block.suppression_applied = suppressed
     block.unsupported_filters = sorted(dimension_label(key) for key in unsupported)
     block.threshold = table.threshold
     page_query = request.GET.copy()

@@ -279,6 +279,29 @@ def test_a_filter_changes_the_figures_and_is_kept_in_the_form(
 
 
 @pytest.mark.django_db
+def test_the_filters_in_use_are_written_out_for_print_and_unusable_ones_are_flagged(
+    programme: Programme, indicator: Indicator, people: None, users_a: dict[str, User]
+) -> None:
+    Indicator.objects.create(
+        programme=programme,
+        code="visits",
+        name="Visitas",
+        source="placement_counts",
+        measure="sum",
+        allowed_dimensions=["month", "campaign"],
+        default_dimension="campaign",
+        position=2,
+    )
+    client = client_for(users_a[Role.PROGRAMME_OFFICER])
+    html = text_of(client.get(dashboard_url(programme), {"sex": ["male", "female"]}))
+    assert re.search(r'class="applied-filters">[^<]*<span>Sex: Female, Male</span>', html)
+    visits = html[html.index('id="indicator-visits"') :]
+    assert "These records cannot be filtered by Sex" in visits
+    reached = html[html.index('id="indicator-reached"') : html.index('id="indicator-visits"')]
+    assert "cannot be filtered" not in reached
+
+
+@pytest.mark.django_db
 def test_the_default_period_is_the_programmes(
     programme: Programme, indicator: Indicator, users_a: dict[str, User]
 ) -> None:
