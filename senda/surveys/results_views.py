@@ -29,8 +29,8 @@ staff_page = staff_page_with("core/forbidden.html")
 TEMPLATES = "surveys/results/"
 
 # SVG geometry, in viewBox units (the SVG scales to its container).
-CHART_WIDTH = 400
-CHART_LABEL_WIDTH = 150
+CHART_WIDTH = 360
+CHART_LABEL_WIDTH = 130
 CHART_ROW_HEIGHT = 30
 CHART_BAR_HEIGHT = 14
 
@@ -210,7 +210,7 @@ def _cells(estimate: Estimate | None, *, percent: bool) -> dict[str, str]:
         return {}
     return {
         "estimate": _figure(estimate.estimate, percent=percent),
-        "ci": _("%(low)s to %(high)s")
+        "ci": _("%(low)s – %(high)s")
         % {
             "low": _figure(estimate.ci_low, percent=percent),
             "high": _figure(estimate.ci_high, percent=percent),
@@ -262,10 +262,10 @@ def _comparison_table(found: survey_results.Comparison) -> list[dict[str, Any]]:
                     "change": (
                         {
                             "estimate": _signed(change.difference, percent=percent),
-                            "ci": _("%(low)s to %(high)s")
+                            "ci": _("%(low)s – %(high)s")
                             % {
-                                "low": _signed(change.ci_low, percent=percent),
-                                "high": _signed(change.ci_high, percent=percent),
+                                "low": _signed(change.ci_low, percent=percent, unit=False),
+                                "high": _signed(change.ci_high, percent=percent, unit=False),
                             },
                             # The interval excludes zero: a change at the 5% level.
                             "significant": change.ci_low > 0 or change.ci_high < 0,
@@ -278,11 +278,10 @@ def _comparison_table(found: survey_results.Comparison) -> list[dict[str, Any]]:
     return rows
 
 
-def _signed(value: float, *, percent: bool) -> str:
-    if percent:
-        text = _("%(number)s points") % {"number": _rounded(value * 100, 1)}
-    else:
-        text = _rounded(value, 2)
+def _signed(value: float, *, percent: bool, unit: bool = True) -> str:
+    """A change with its sign; shares change by percentage points."""
+    number = _rounded(value * 100, 1) if percent else _rounded(value, 2)
+    text = _("%(number)s points") % {"number": number} if percent and unit else number
     return "+" + text if value > 0 else text
 
 
@@ -292,13 +291,14 @@ def _chart(found: survey_results.QuestionResults) -> dict[str, Any] | None:
     if found.kind == "proportion":
         group = found.overall
         items = [(row.label, row.estimate, group.hidden) for row in group.rows]
-        title = found.question_label
         percent = True
+        caption = _("Everyone who answered: share of each answer, with its 95% CI.")
     else:
         groups = [found.overall, *found.groups]
         items = [(g.label, g.rows[0].estimate if g.rows else None, g.hidden) for g in groups]
-        title = found.question_label
         percent = False
+        caption = _("Mean with its 95% CI.")
+    title = found.question_label
     values = [e for _label, e, _hidden in items if e is not None]
     if not values:
         return None
@@ -309,7 +309,7 @@ def _chart(found: survey_results.QuestionResults) -> dict[str, Any] | None:
     for index, (label, estimate, hidden) in enumerate(items):
         y = index * CHART_ROW_HEIGHT + 8
         bar: dict[str, Any] = {
-            "label": label if len(label) <= 28 else label[:27] + "…",
+            "label": label if len(label) <= 20 else label[:19] + "…",
             "full_label": label,
             "y": y,
             "text_y": y + CHART_BAR_HEIGHT - 3,
@@ -331,6 +331,7 @@ def _chart(found: survey_results.QuestionResults) -> dict[str, Any] | None:
         bars.append(bar)
     return {
         "title": title,
+        "caption": caption,
         "bars": bars,
         "width": CHART_WIDTH,
         "height": len(items) * CHART_ROW_HEIGHT + 12,
