@@ -312,18 +312,21 @@ def main_child(args: argparse.Namespace) -> None:
     users = {worker.user_id: User.objects.get(pk=worker.user_id) for worker in workers}
     focal_users = {user_id: User.objects.get(pk=user_id) for user_id, _ in report.focal_points}
 
+    # What the pages read, as they read it: the counts, then the first page (whose length
+    # is one of the counts).
     def my_tasks_queries(user: Any) -> Callable[[], Any]:
         def run() -> Any:
             counts = task_queries.my_task_counts(user=user)
-            rows = list(task_queries.my_tasks(user=user, show=task_queries.OVERDUE)[:25])
-            return counts, [(task.title, task.person.code, task.person.given_name) for task in rows]
+            rows = task_queries.my_task_rows(user=user, show=task_queries.OVERDUE, counts=counts)
+            return counts, [(task.title, task.person_code, task.given_name) for task in rows[:25]]
 
         return run
 
     def inbox_queries(user: Any) -> Callable[[], Any]:
         def run() -> Any:
-            page = referral_queries.referral_inbox(user=user, view="open")
-            return referral_queries.referral_inbox_counts(user=user), list(page.items)
+            counts = referral_queries.referral_inbox_counts(user=user)
+            page = referral_queries.referral_inbox(user=user, view="open", counts=counts)
+            return counts, list(page.items)
 
         return run
 

@@ -3,9 +3,15 @@
 A user may belong to several organisations; each active membership adds what its role sees
 there (``senda.accounts.roles.people_scope``). Nothing here is granted to superusers for being
 superusers: platform administrators see people only through a membership, like anyone else.
+
+What a user is (memberships, teams supervised, centres assigned) is read once per user object
+and kept on it: a request loads its user afresh, so each is read once per request however many
+queries ask. Code that changes one of them and reads again in the same breath reloads the user.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.db.models import Q, QuerySet
 
@@ -22,11 +28,15 @@ def active_memberships(user: User) -> list[Membership]:
     cached: list[Membership] | None = getattr(user, "_casework_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.select_related("organisation").filter(
-                user=user, is_active=True, organisation__is_active=True
-            )
+            Membership.objects.select_related("organisation")
+            .filter(user=user, is_active=True, organisation__is_active=True)
+            .order_by("created_at", "pk")
         )
         user._casework_memberships = cached  # type: ignore[attr-defined]
+        if getattr(user, "_active_membership", False) is False:
+            # ``User.active_membership`` (the page footer, the menus) is the first of these
+            # by creation: answered from this read instead of a second query.
+            user._active_membership = cached[0] if cached else None
     return cached
 
 
@@ -41,17 +51,28 @@ def organisations_where(user: User, capability: Capability) -> list[Organisation
 
 def team_member_ids(user: User, organisation: Organisation) -> set[int]:
     """The user and everyone in the teams they supervise in ``organisation``."""
-    ids = set(
-        Team.members.through.objects.filter(
-            team__supervisor=user, team__organisation=organisation
-        ).values_list("user_id", flat=True)
-    )
-    ids.add(user.pk)
-    return ids
+    cached: dict[object, set[int]] | None = getattr(user, "_casework_teams", None)
+    if cached is None:
+        cached = {}
+        user._casework_teams = cached  # type: ignore[attr-defined]
+    ids = cached.get(organisation.pk)
+    if ids is None:
+        ids = set(
+            Team.members.through.objects.filter(
+                team__supervisor=user, team__organisation=organisation
+            ).values_list("user_id", flat=True)
+        )
+        ids.add(user.pk)
+        cached[organisation.pk] = ids
+    return set(ids)  # a copy: callers may add to theirs
 
 
-def _people_q(user: User, *, writable: bool) -> Q:
-    condition = NOTHING
+def people_scopes(
+    user: User, *, writable: bool = False
+) -> list[tuple[Organisation, set[int] | None]]:
+    """Where the user sees people (``writable``: may work with them): each organisation, with
+    whose registrations they see there (user ids), or None for every person of it."""
+    scopes: list[tuple[Organisation, set[int] | None]] = []
     for membership in active_memberships(user):
         capabilities = CAPABILITIES.get(membership.role, frozenset())
         if writable and Capability.CASE_WORK not in capabilities:
@@ -59,12 +80,23 @@ def _people_q(user: User, *, writable: bool) -> Q:
         scope = people_scope(membership.role)
         organisation = membership.organisation
         if scope is PeopleScope.ORGANISATION:
-            condition |= Q(organisation=organisation)
+            scopes.append((organisation, None))
         elif scope is PeopleScope.TEAM:
-            members = team_member_ids(user, organisation)
-            condition |= Q(organisation=organisation, registered_by__in=members)
+            scopes.append((organisation, team_member_ids(user, organisation)))
         elif scope is PeopleScope.OWN:
+            scopes.append((organisation, {user.pk}))
+    return scopes
+
+
+def _people_q(user: User, *, writable: bool) -> Q:
+    condition = NOTHING
+    for organisation, registered_by in people_scopes(user, writable=writable):
+        if registered_by is None:
+            condition |= Q(organisation=organisation)
+        elif registered_by == {user.pk}:
             condition |= Q(organisation=organisation, registered_by=user)
+        else:
+            condition |= Q(organisation=organisation, registered_by__in=registered_by)
     return condition
 
 
@@ -93,16 +125,33 @@ def referrals_sent_visible_to(*, user: User) -> QuerySet[Referral]:
     return Referral.objects.filter(person__in=Person.objects.filter(people_scope_q(user)))
 
 
+def received_scopes(user: User) -> list[tuple[Organisation, list[uuid.UUID]]]:
+    """Where the user receives referrals: each organisation in which their role receives them,
+    with the centres (location ids) they are assigned to there; an empty list means every
+    centre of that organisation. Read once per user object."""
+    cached: list[tuple[Organisation, list[uuid.UUID]]] | None = getattr(
+        user, "_casework_received", None
+    )
+    if cached is None:
+        organisations = organisations_where(user, Capability.REFERRAL_RECEIVE)
+        centres: dict[object, list[uuid.UUID]] = {}
+        if organisations:
+            for organisation_id, location_id in CentreAssignment.objects.filter(
+                user=user, organisation__in=organisations
+            ).values_list("organisation_id", "location_id"):
+                centres.setdefault(organisation_id, []).append(location_id)
+        cached = [
+            (organisation, centres.get(organisation.pk, [])) for organisation in organisations
+        ]
+        user._casework_received = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def referrals_received_q(user: User) -> Q:
     """Referrals sent to the user's organisations, narrowed to their centres when they have
     centre assignments there. The receiving side sees only the shared fields."""
     condition = NOTHING
-    for organisation in organisations_where(user, Capability.REFERRAL_RECEIVE):
-        centres = list(
-            CentreAssignment.objects.filter(user=user, organisation=organisation).values_list(
-                "location_id", flat=True
-            )
-        )
+    for organisation, centres in received_scopes(user):
         if centres:
             condition |= Q(receiving_organisation=organisation, location_id__in=centres)
         else:

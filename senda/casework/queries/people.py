@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
@@ -19,6 +19,7 @@ from senda.accounts.roles import Capability, PeopleScope, people_scope
 from senda.casework.access import (
     active_memberships,
     organisations_where,
+    people_scopes,
     people_visible_to,
     people_workable_by,
 )
@@ -32,6 +33,7 @@ from senda.casework.models import (
     SearchKeyKind,
     age_group_for,
 )
+from senda.casework.queries import plain
 from senda.core.audit import audit_read
 from senda.core.errors import NotFoundError
 from senda.core.queries import get_or_not_found
@@ -155,17 +157,22 @@ def kept_person_for(*, user: User, person: Person) -> Person | None:
 # Possible duplicates
 
 
-def _age_windows(year_of_birth: int | None, age_group: str) -> list[Q]:
-    """The close ages, as plain conditions (each one range of an index; their OR would not
-    be): the year of birth +-1, or, for people recorded without one, the same age group."""
+def _age_windows(year_of_birth: int | None, age_group: str) -> list[tuple[str, list[Any]]]:
+    """The close ages, as plain conditions on ``p`` (each one range of an index; their OR
+    would not be): the year of birth +-1, or, for people recorded without one, the same age
+    group."""
+    year, group_column = (
+        plain.column(Person, "year_of_birth", "p"),
+        plain.column(Person, "age_group", "p"),
+    )
     if year_of_birth is not None:
         group = age_group_for(timezone.localdate().year - year_of_birth)
         return [
-            Q(year_of_birth__range=(year_of_birth - 1, year_of_birth + 1)),
-            Q(year_of_birth__isnull=True, age_group=group),
+            (f"{year} BETWEEN %s AND %s", [year_of_birth - 1, year_of_birth + 1]),
+            (f"{year} IS NULL AND {group_column} = %s", [group]),
         ]
     if age_group in AgeGroup.values:
-        return [Q(age_group=age_group)]
+        return [(f"{group_column} = %s", [age_group])]
     return []
 
 
@@ -183,20 +190,50 @@ def duplicate_candidates(
     """People the user may see in ``organisation`` who may be the person being registered:
     the same phone, or a name word (or its sound) in common and a close age. Never anyone
     the user may not see, so nothing leaks about other people's existence."""
-    visible = people_visible_to(user=user).filter(organisation=organisation)
+    # Whose registrations the user sees in this organisation (None: everyone's).
+    registrants: set[int] | None = set()
+    for scope_organisation, registered_by in people_scopes(user):
+        if scope_organisation.pk != organisation.pk or registrants is None:
+            continue
+        registrants = None if registered_by is None else registrants | registered_by
+    if registrants is not None and not registrants:
+        return []
+    # Plain SQL (``plain``): the ORM spent longer compiling this union than the database
+    # spent answering it. The people the user sees here, active records only:
+    visible = [
+        f"{plain.column(Person, 'organisation', 'p')} = %s",
+        f"{plain.column(Person, 'erased_at', 'p')} IS NULL",
+        f"{plain.column(Person, 'merged_into', 'p')} IS NULL",
+    ]
+    visible_parameters: list[Any] = [plain.param(Person, "organisation", organisation.pk)]
+    if registrants is not None:
+        ids = sorted(registrants)
+        visible.append(
+            f"{plain.column(Person, 'registered_by', 'p')} IN ({plain.placeholders(len(ids))})"
+        )
+        visible_parameters.extend(plain.params(Person, "registered_by", ids))
     if exclude is not None:
-        visible = visible.exclude(pk=exclude.pk)
-    keys = PersonSearchKey.objects.filter(organisation=organisation)
+        visible.append(f"{plain.column(Person, 'id', 'p')} <> %s")
+        visible_parameters.append(plain.param(Person, "id", exclude.pk))
+    key_table, person_id = plain.table(PersonSearchKey), plain.column(Person, "id", "p")
+    key_organisation = plain.column(PersonSearchKey, "organisation", "k")
+    key_digest, key_person = (
+        plain.column(PersonSearchKey, "digest", "k"),
+        plain.column(PersonSearchKey, "person", "k"),
+    )
+    organisation_parameter = plain.param(PersonSearchKey, "organisation", organisation.pk)
     # Each way of matching is its own indexed query, and the answer their union: an OR of the
     # two would make the database test every person of the organisation against both.
-    matches: list[QuerySet[Person]] = []
+    branches: list[tuple[str, list[Any]]] = []
     phone_digests = phone_lookup_digests(phone)
     if phone_digests:
-        matches.append(
-            visible.filter(
-                pk__in=keys.filter(kind=SearchKeyKind.PHONE, digest__in=phone_digests).values(
-                    "person_id"
-                )
+        branches.append(
+            (
+                f"{person_id} IN (SELECT {key_person} FROM {key_table} k"  # noqa: S608
+                f" WHERE {key_organisation} = %s"
+                f" AND {key_digest} IN ({plain.placeholders(len(phone_digests))})"
+                f" AND {plain.column(PersonSearchKey, 'kind', 'k')} = %s)",
+                [organisation_parameter, *phone_digests, SearchKeyKind.PHONE],
             )
         )
     name_digests = [
@@ -208,17 +245,40 @@ def duplicate_candidates(
         # The people of a close age (a few thousand in a large organisation, read from the
         # index of active people by organisation and year of birth) who hold one of the
         # name's keys (a common word is held by thousands: read from the key index alone).
-        holds_name = Exists(keys.filter(person_id=OuterRef("pk"), digest__in=name_digests))
-        for window in _age_windows(year_of_birth, age_group):
-            matches.append(visible.filter(window).filter(holds_name))
-    if not matches:
+        holds_name = (
+            f"EXISTS (SELECT 1 FROM {key_table} k WHERE {key_organisation} = %s"  # noqa: S608
+            f" AND {key_digest} IN ({plain.placeholders(len(name_digests))})"
+            f" AND {key_person} = {person_id})"
+        )
+        for window, window_parameters in _age_windows(year_of_birth, age_group):
+            branches.append(
+                (
+                    f"{window} AND {holds_name}",
+                    [*window_parameters, organisation_parameter, *name_digests],
+                )
+            )
+    if not branches:
         return []
     # Only the matches' ids go through the union (a few hundred at most), then the page of
     # people is read by primary key.
-    ids = matches[0].order_by().values("pk")
-    if len(matches) > 1:
-        ids = ids.union(*(match.order_by().values("pk") for match in matches[1:]))
-    return list(Person.objects.filter(pk__in=ids).order_by("-registered_at", "pk")[:MAX_CANDIDATES])
+    people = plain.table(Person)
+    union = " UNION ".join(
+        f"SELECT {person_id} FROM {people} p WHERE {' AND '.join(visible)} AND {branch}"  # noqa: S608
+        for branch, _parameters in branches
+    )
+    parameters = [
+        value
+        for _branch, branch_parameters in branches
+        for value in (*visible_parameters, *branch_parameters)
+    ]
+    registered_at = plain.column(Person, "registered_at", "p")
+    return plain.instances(
+        Person,
+        f"FROM {people} p WHERE {person_id} IN ({union})"
+        f" ORDER BY {registered_at} DESC, {person_id} ASC LIMIT {MAX_CANDIDATES}",
+        parameters,
+        "p",
+    )
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,18 @@ fields is an ``audit_read`` of the person.
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from senda.accounts.models import User
+from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Capability, PeopleScope, people_scope
 from senda.casework import access
 from senda.casework.actions.referrals import outcomes_for
@@ -35,10 +37,11 @@ from senda.casework.models import (
     Sex,
     Urgency,
 )
+from senda.casework.queries import plain
 from senda.core.audit import audit_read
 from senda.core.errors import NotFoundError, PermissionDeniedError
 from senda.core.queries import get_or_not_found
-from senda.directory.models import Location, ServiceAtLocation
+from senda.directory.models import Location, Service, ServiceAtLocation
 from senda.directory.search import ServiceFilters, search_services
 from senda.geo.models import AdminArea
 
@@ -98,11 +101,17 @@ def overdue_q(now: datetime.datetime) -> Q:
 
 
 def is_overdue(referral: Referral, now: datetime.datetime) -> bool:
-    if referral.status == ReferralStatus.SENT and referral.receive_by < now:
+    return _overdue(referral.status, referral.receive_by, referral.attend_by, now)
+
+
+def _overdue(
+    status: str, receive_by: datetime.datetime, attend_by: datetime.datetime, now: datetime.datetime
+) -> bool:
+    if status == ReferralStatus.SENT and receive_by < now:
         return True
     return (
-        referral.status in (ReferralStatus.SENT, ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED)
-        and referral.attend_by < now
+        status in (ReferralStatus.SENT, ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED)
+        and attend_by < now
     )
 
 
@@ -409,6 +418,149 @@ def _inbox(user: User, location_id: uuid.UUID | None) -> QuerySet[Referral]:
     return referrals
 
 
+# The inbox is read in plain SQL (``plain``): the same filters as ``access.referrals_received_q``
+# and ``inbox_view_q``, written once more as SQL for the page's two queries.
+
+
+def _inbox_where(
+    user: User, location_id: uuid.UUID | None, view: str, now: datetime.datetime
+) -> tuple[str, list[Any]]:
+    """The WHERE of the inbox for ``view`` (columns of ``casework_referral`` unqualified)."""
+    scopes: list[str] = []
+    parameters: list[Any] = []
+    for organisation, centres in access.received_scopes(user):
+        scope = f"{plain.column(Referral, 'receiving_organisation')} = %s"
+        parameters.append(plain.param(Referral, "receiving_organisation", organisation.pk))
+        if centres:
+            scope += (
+                f" AND {plain.column(Referral, 'location')} IN ({plain.placeholders(len(centres))})"
+            )
+            parameters.extend(plain.params(Referral, "location", centres))
+        scopes.append(f"({scope})")
+    conditions = [" OR ".join(scopes) if len(scopes) == 1 else f"({' OR '.join(scopes)})"]
+    if location_id is not None:
+        conditions.append(f"{plain.column(Referral, 'location')} = %s")
+        parameters.append(plain.param(Referral, "location", location_id))
+    view_sql, view_parameters = _view_sql(view, now)
+    if view_sql:
+        conditions.append(view_sql)
+        parameters.extend(view_parameters)
+    return " AND ".join(conditions), parameters
+
+
+def _statuses_sql(statuses: Sequence[str]) -> tuple[str, list[Any]]:
+    status = plain.column(Referral, "status")
+    if len(statuses) == 1:
+        return f"{status} = %s", list(statuses)
+    return f"{status} IN ({plain.placeholders(len(statuses))})", list(statuses)
+
+
+OPEN_STATUSES = [status for status in ReferralStatus if status not in FINISHED_STATUSES]
+
+
+def _view_sql(view: str, now: datetime.datetime) -> tuple[str, list[Any]]:
+    """``inbox_view_q`` as SQL: (condition, parameters); "" for every referral."""
+    if view == "new":
+        return _statuses_sql([ReferralStatus.SENT])
+    if view == "to_attend":
+        return _statuses_sql([ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED])
+    if view == "to_close":
+        return _statuses_sql([ReferralStatus.ATTENDED])
+    if view == "overdue":
+        moment = plain.param(Referral, "receive_by", now)
+        not_received, first = _statuses_sql([ReferralStatus.SENT])
+        not_attended, second = _statuses_sql(
+            [ReferralStatus.SENT, ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED]
+        )
+        return (
+            f"(({plain.column(Referral, 'receive_by')} < %s AND {not_received})"
+            f" OR ({plain.column(Referral, 'attend_by')} < %s AND {not_attended}))",
+            [moment, *first, moment, *second],
+        )
+    if view == "closed":
+        return _statuses_sql(list(FINISHED_STATUSES))
+    if view == "all":
+        return "", []
+    # "open": listed positively, so that the (organisation, status) index finds them.
+    return _statuses_sql(OPEN_STATUSES)
+
+
+@functools.lru_cache(maxsize=64)
+def _steps_for(language: str, status: str) -> tuple[Step, ...]:
+    """The receiving side's next steps from ``status``, labelled in ``language``."""
+    del language  # the cache key: the labels are made in the active language
+    following = REFERRAL_TRANSITIONS.get(status, frozenset())
+    return tuple(
+        Step(slug=slug, label=step_label(slug))
+        for next_status, slug in RECEIVING_STEPS.items()
+        if next_status in following
+    )
+
+
+def _inbox_rows(
+    where: str, parameters: list[Any], order: str, start: int, per_page: int
+) -> list[list[Any]]:
+    """One query: the page's ids from the inbox index alone (it holds the filter and the
+    order: no table row is read to sort thousands of open referrals), then only their rows
+    with the card code and the names shown (no personal field, no model instance)."""
+    referral = plain.table(Referral)
+    r = "r"
+    columns: list[tuple[str, tuple[type[Model], str] | None]] = [
+        (plain.column(Referral, "id", r), (Referral, "id")),
+        (plain.column(Person, "code", "p"), None),
+        *(
+            (plain.column(Referral, name, r), (Referral, name))
+            for name in (
+                "reason",
+                "urgency",
+                "status",
+                "sent_at",
+                "receive_by",
+                "attend_by",
+                "status_changed_at",
+                "outcome",
+                "decline_reason",
+            )
+        ),
+        (plain.column(Service, "name", "s"), None),
+        (plain.column(Service, "language", "s"), None),
+        (plain.column(Service, "translations", "s"), (Service, "translations")),
+        (plain.column(Location, "id", "l"), (Location, "id")),
+        (plain.column(Location, "name", "l"), None),
+        (plain.column(Location, "language", "l"), None),
+        (plain.column(Location, "translations", "l"), (Location, "translations")),
+        (plain.column(Organisation, "name", "o"), None),
+        (plain.column(Organisation, "name", "ro"), None),
+    ]
+
+    def joined(alias: str, model: type[Model], foreign_key: str) -> str:
+        return (
+            f" INNER JOIN {plain.table(model)} {alias}"
+            f" ON {plain.column(Referral, foreign_key, r)} = {plain.column(model, 'id', alias)}"
+        )
+
+    joins = "".join(
+        joined(alias, model, foreign_key)
+        for alias, model, foreign_key in (
+            ("p", Person, "person"),
+            ("o", Organisation, "organisation"),
+            ("ro", Organisation, "receiving_organisation"),
+            ("s", Service, "service"),
+            ("l", Location, "location"),
+        )
+    )
+    page_ids = (
+        f"SELECT {plain.column(Referral, 'id')} FROM {referral} WHERE {where}"  # noqa: S608
+        f" ORDER BY {order} LIMIT {int(per_page)} OFFSET {int(start)}"
+    )
+    sql = (
+        f"SELECT {', '.join(sql for sql, _field in columns)} FROM {referral} {r}{joins}"  # noqa: S608
+        f" WHERE {plain.column(Referral, 'id', r)} IN ({page_ids})"
+        f" ORDER BY {', '.join(f'{r}.{part}' for part in order.split(', '))}"
+    )
+    return plain.fetch(sql, parameters, [field for _sql, field in columns])
+
+
 def referral_inbox(
     *,
     user: User,
@@ -417,21 +569,71 @@ def referral_inbox(
     page: int = 1,
     per_page: int = PAGE_SIZE,
     now: datetime.datetime | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> ReferralPage:
     """A page of the referrals sent to the user's organisations (their centres, if assigned),
-    most urgent and oldest first; card codes only, no personal fields."""
+    most urgent and oldest first; card codes only, no personal fields. ``counts``: what
+    ``referral_inbox_counts`` answered for the same user, centre and moment, if the caller
+    read it already (an open filter's total is then one of them, not counted again)."""
     _require_receiver(user)
     now = now or timezone.now()
     view = view if view in INBOX_VIEWS else "open"
-    referrals = _inbox(user, location_id).filter(inbox_view_q(view, now))
-    total = referrals.count()
-    order = ["-sent_at"] if view in ("closed", "all") else ["sent_at", "id"]
+    where, parameters = _inbox_where(user, location_id, view, now)
+    if counts is not None and view in counts:
+        total = counts[view]
+    else:
+        counted = plain.fetch(
+            f"SELECT COUNT(*) FROM {plain.table(Referral)} WHERE {where}",  # noqa: S608
+            parameters,
+            [None],
+        )
+        total = int(counted[0][0])
+    sent_at, referral_id = plain.column(Referral, "sent_at"), plain.column(Referral, "id")
+    order = f"{sent_at} DESC" if view in ("closed", "all") else f"{sent_at} ASC, {referral_id} ASC"
     start = (max(page, 1) - 1) * per_page
-    # The page's ids first, from the inbox index alone (it holds the filter and the order:
-    # no table row is read to sort thousands of open referrals), then only their rows.
-    page_ids = referrals.order_by(*order).values("pk")[start : start + per_page]
-    rows = list(_list_rows(Referral.objects.filter(pk__in=page_ids)).order_by(*order))
-    items = [ReferralSummary(**_summary_fields(r, now), steps=_receiving_steps(r)) for r in rows]
+    rows = _inbox_rows(where, parameters, order, start, per_page) if total else []
+    language = plain.page_language()
+    reasons, urgencies = plain.labels(ReferralReason), plain.labels(Urgency)
+    statuses, outcomes = plain.labels(ReferralStatus), plain.labels(ReferralOutcome)
+    items = []
+    for row in rows:
+        (
+            referral_pk, code, reason, urgency, status, sent, receive_by, attend_by,
+            changed_at, outcome, decline_reason,
+            service_name, service_language, service_translations,
+            location_pk, location_name, location_language, location_translations,
+            referring_name, receiving_name,
+        ) = row  # fmt: skip
+        location = plain.translated(
+            location_name, "name", location_language, location_translations, language
+        )
+        items.append(
+            ReferralSummary(
+                id=referral_pk,
+                person_code=code,
+                reason=reason,
+                reason_label=reasons[reason],
+                urgency=urgency,
+                urgency_label=urgencies[urgency],
+                status=status,
+                status_label=statuses[status],
+                sent_at=sent,
+                receive_by=receive_by,
+                attend_by=attend_by,
+                status_changed_at=changed_at,
+                is_overdue=_overdue(status, receive_by, attend_by, now),
+                service_name=plain.translated(
+                    service_name, "name", service_language, service_translations, language
+                ),
+                location_name=location or str(location_pk),
+                referring_organisation_name=referring_name,
+                receiving_organisation_name=receiving_name,
+                outcome=outcome,
+                outcome_label=outcomes[outcome] if outcome else "",
+                decline_reason=decline_reason,
+                steps=_steps_for(language, status),
+            )
+        )
     return ReferralPage(items=items, page=max(page, 1), per_page=per_page, total=total)
 
 
@@ -443,32 +645,57 @@ def referral_inbox_counts(
     inbox index holds every column it reads: counted without reading the table."""
     _require_receiver(user)
     now = now or timezone.now()
-    counts = (
-        _inbox(user, location_id)
-        .filter(inbox_view_q("open", now))
-        .aggregate(**{view: Count("pk", filter=inbox_view_q(view, now)) for view in OPEN_VIEWS})
+    where, parameters = _inbox_where(user, location_id, "open", now)
+    referral_id = plain.column(Referral, "id")
+    counted: list[str] = []
+    count_parameters: list[Any] = []
+    for view in OPEN_VIEWS:
+        condition, view_parameters = _view_sql(view, now)
+        counted.append(f"{plain.counted(referral_id, condition)} AS {plain.quote(view)}")
+        count_parameters.extend(view_parameters)
+    (row,) = plain.fetch(
+        f"SELECT {', '.join(counted)} FROM {plain.table(Referral)} WHERE {where}",  # noqa: S608
+        [*count_parameters, *parameters],
+        [None] * len(OPEN_VIEWS),
     )
-    return {view: int(counts[view] or 0) for view in OPEN_VIEWS}
+    return {view: int(value or 0) for view, value in zip(OPEN_VIEWS, row, strict=True)}
 
 
 def referral_inbox_locations(*, user: User) -> list[tuple[uuid.UUID, str]]:
     """The centres the user's inbox covers: their assigned ones, else every place where their
     organisations' services are offered."""
     _require_receiver(user)
-    organisations = access.organisations_where(user, Capability.REFERRAL_RECEIVE)
-    assigned = Location.objects.filter(
-        centre_assignments__user=user, centre_assignments__organisation__in=organisations
+    scopes = access.received_scopes(user)
+    assigned = list(
+        dict.fromkeys(centre for _organisation, centres in scopes for centre in centres)
     )
-    locations = (
-        assigned
-        if assigned.exists()
-        else Location.objects.filter(
-            pk__in=ServiceAtLocation.objects.filter(service__owner__in=organisations).values(
-                "location_id"
-            )
+    location = plain.table(Location)
+    if assigned:
+        where = f"{plain.quote('id')} IN ({plain.placeholders(len(assigned))})"
+        parameters = plain.params(Location, "id", assigned)
+    else:
+        owners = [organisation.pk for organisation, _centres in scopes]
+        offered_at = plain.column(ServiceAtLocation, "location", "sl")
+        offered = plain.column(ServiceAtLocation, "service", "sl")
+        service_id = plain.column(Service, "id", "s")
+        where = (
+            f"{plain.quote('id')} IN (SELECT {offered_at} FROM {plain.table(ServiceAtLocation)} sl"  # noqa: S608
+            f" INNER JOIN {plain.table(Service)} s ON {offered} = {service_id}"
+            f" WHERE {plain.column(Service, 'owner', 's')} IN ({plain.placeholders(len(owners))}))"
         )
+        parameters = plain.params(Service, "owner", owners)
+    rows = plain.fetch(
+        f"SELECT {plain.quote('id')}, {plain.quote('name')}, {plain.quote('language')},"  # noqa: S608
+        f" {plain.quote('translations')} FROM {location} WHERE {where}"
+        f" ORDER BY {plain.quote('name')}",
+        parameters,
+        [(Location, "id"), None, None, (Location, "translations")],
     )
-    return [(location.pk, str(location)) for location in locations.distinct().order_by("name")]
+    language = plain.page_language()
+    return [
+        (pk, plain.translated(name, "name", own, translations, language) or str(pk))
+        for pk, name, own, translations in rows
+    ]
 
 
 def referral_get_received(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -26,7 +27,8 @@ from senda.casework.access import (
     organisations_where,
     team_member_ids,
 )
-from senda.casework.models import FollowUp, FollowUpRule, FollowUpStatus, Topic
+from senda.casework.models import FollowUp, FollowUpRule, FollowUpStatus, Person, Topic
+from senda.casework.queries import plain
 from senda.core.audit import audit_read
 from senda.core.errors import PermissionDeniedError
 from senda.core.queries import get_or_not_found
@@ -161,22 +163,247 @@ class TaskCounts:
 def my_task_counts(*, user: User, today: datetime.date | None = None) -> TaskCounts:
     """How many open tasks the user has due today, overdue and upcoming (one query)."""
     today = today or timezone.localdate()
-    counts = (
-        _mine(user)
-        .filter(
-            status=FollowUpStatus.OPEN,
-            person__erased_at__isnull=True,
-            person__merged_into__isnull=True,
-        )
-        # Counted on the person (never null, so the same count as the rows): a column of the
-        # followup_mine index, which then answers alone (the primary key is not in it).
-        .aggregate(
-            today=Count("person", filter=Q(due_on=today)),
-            overdue=Count("person", filter=Q(due_on__lt=today)),
-            upcoming=Count("person", filter=Q(due_on__gt=today)),
-        )
+    where, parameters, _order = _mine_where(user, None, today)
+    # Counted on the person (never null, so the same count as the rows): a column of the
+    # followup_mine index, which then answers alone (the primary key is not in it).
+    person, due_on = plain.column(FollowUp, "person", "f"), plain.column(FollowUp, "due_on", "f")
+    day = plain.param(FollowUp, "due_on", today)
+    counted = [plain.counted(person, f"{due_on} {comparison} %s") for comparison in ("=", "<", ">")]
+    (row,) = plain.fetch(
+        f"SELECT {', '.join(counted)}{_mine_from()} WHERE {where}",
+        [day, day, day, *parameters],
+        [None, None, None],
     )
-    return TaskCounts(**counts)
+    today_count, overdue, upcoming = (int(value or 0) for value in row)
+    return TaskCounts(today=today_count, overdue=overdue, upcoming=upcoming)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lean rows for the task pages (my tasks, the home page, team tasks)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """What a task card shows: the title in the reader's language, the person's card code and
+    given name, and their phone only when they agreed to be contacted."""
+
+    id: uuid.UUID
+    title: str
+    status: str
+    status_label: str
+    due_on: datetime.date
+    completed_at: datetime.datetime | None
+    is_overdue: bool
+    person_code: str
+    given_name: str
+    phone: str  # "" unless the person agreed to be contacted
+    phone_has_whatsapp: bool
+    consents_to_contact: bool
+    assigned_name: str  # "" when nobody is assigned
+
+
+class TaskRows(Sequence[TaskRow]):
+    """A list of task rows read a page at a time (for ``Paginator``): its length is counted
+    only when asked, or given (a count the page read already); a slice is one query."""
+
+    def __init__(
+        self,
+        count: Callable[[], int],
+        read: Callable[[int, int], list[TaskRow]],
+        total: int | None = None,
+    ) -> None:
+        self._count, self._read, self._total = count, read, total
+
+    def __len__(self) -> int:
+        if self._total is None:
+            self._total = self._count()
+        return self._total
+
+    @overload
+    def __getitem__(self, index: int) -> TaskRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[TaskRow]: ...
+
+    def __getitem__(self, index: int | slice) -> TaskRow | list[TaskRow]:
+        if isinstance(index, int):
+            return self._read(index, index + 1)[0]
+        start, stop = index.start or 0, index.stop
+        assert index.step is None and start >= 0 and stop is not None and stop >= start
+        return self._read(start, stop) if stop > start else []
+
+
+def _task_row(
+    values: Sequence[Any],
+    *,
+    today: datetime.date,
+    language: str,
+    statuses: dict[str, str],
+    sealed: bool,
+) -> TaskRow:
+    """A row from its values in ``_ROW_COLUMNS`` order and the assignee's names; ``sealed``:
+    the person's name and phone are still encrypted (read in plain SQL)."""
+    reveal = plain.decrypted if sealed else _as_text
+    (
+        task_id, title, due_on, status, completed_at,
+        rule_id, rule_title, rule_language, rule_translations,
+        code, given_name, phone, phone_has_whatsapp, consents_to_contact,
+        first_name, last_name, username,
+    ) = values  # fmt: skip
+    if rule_id is not None:
+        # What ``task_title`` shows: a rule's task in the reader's language.
+        title = plain.translated(rule_title, "title", rule_language, rule_translations, language)
+    return TaskRow(
+        id=task_id,
+        title=title,
+        status=status,
+        status_label=statuses[status],
+        due_on=due_on,
+        completed_at=completed_at,
+        is_overdue=status == FollowUpStatus.OPEN and due_on < today,
+        person_code=code,
+        given_name=reveal(given_name),
+        # Decrypted only when shown: the phone of someone who declined contact stays sealed.
+        phone=reveal(phone) if consents_to_contact else "",
+        phone_has_whatsapp=bool(phone_has_whatsapp),
+        consents_to_contact=bool(consents_to_contact),
+        assigned_name=f"{first_name or ''} {last_name or ''}".strip() or (username or ""),
+    )
+
+
+def _as_text(value: str | None) -> str:
+    return value or ""
+
+
+# The columns of a row, in ``_task_row``'s order: (model, field, table alias); the person's
+# encrypted fields are decrypted by ``_task_row`` (the phone only when it is shown).
+_ROW_COLUMNS: tuple[tuple[type[Model], str, str, bool], ...] = (
+    (FollowUp, "id", "f", True),
+    (FollowUp, "title", "f", False),
+    (FollowUp, "due_on", "f", True),
+    (FollowUp, "status", "f", False),
+    (FollowUp, "completed_at", "f", True),
+    (FollowUp, "rule", "f", False),
+    (FollowUpRule, "title", "r", False),
+    (FollowUpRule, "language", "r", False),
+    (FollowUpRule, "translations", "r", True),
+    (Person, "code", "p", False),
+    (Person, "given_name", "p", False),
+    (Person, "phone", "p", False),
+    (Person, "phone_has_whatsapp", "p", True),
+    (Person, "consents_to_contact", "p", True),
+)
+_NO_ASSIGNEE = (None, None, None)
+
+
+def _mine_where(user: User, show: str | None, today: datetime.date) -> tuple[str, list[Any], str]:
+    """The WHERE of "my tasks" (as ``_mine`` and ``_by_show``; ``show`` None: every open task)
+    and its ORDER BY, for tables ``casework_followup f`` and ``casework_person p``."""
+    workable = organisations_where(user, Capability.CASE_WORK)
+    if not workable:
+        raise PermissionDeniedError(_("Your role does not include follow-up tasks."))
+    status, due_on = plain.column(FollowUp, "status", "f"), plain.column(FollowUp, "due_on", "f")
+    conditions = [
+        f"{plain.column(FollowUp, 'assigned_to', 'f')} = %s",
+        f"{plain.column(FollowUp, 'organisation', 'f')} IN ({plain.placeholders(len(workable))})",
+    ]
+    parameters: list[Any] = [
+        plain.param(FollowUp, "assigned_to", user.pk),
+        *plain.params(FollowUp, "organisation", [organisation.pk for organisation in workable]),
+    ]
+    order = f"{due_on} ASC, {plain.column(FollowUp, 'created_at', 'f')} ASC"
+    if show == DONE:
+        conditions.append(f"{status} = %s")
+        parameters.append(FollowUpStatus.DONE)
+        order = f"{due_on} DESC, {plain.column(FollowUp, 'completed_at', 'f')} DESC"
+    else:
+        conditions.append(f"{status} = %s")
+        parameters.append(FollowUpStatus.OPEN)
+        comparison = {TODAY: "=", OVERDUE: "<", UPCOMING: ">"}.get(show or "")
+        if comparison:
+            conditions.append(f"{due_on} {comparison} %s")
+            parameters.append(plain.param(FollowUp, "due_on", today))
+        if show == TODAY:
+            order = f"{plain.column(FollowUp, 'created_at', 'f')} ASC"
+    conditions.append(f"{plain.column(Person, 'erased_at', 'p')} IS NULL")
+    conditions.append(f"{plain.column(Person, 'merged_into', 'p')} IS NULL")
+    return " AND ".join(conditions), parameters, order
+
+
+def _mine_from() -> str:
+    return (
+        f" FROM {plain.table(FollowUp)} f INNER JOIN {plain.table(Person)} p"
+        f" ON {plain.column(FollowUp, 'person', 'f')} = {plain.column(Person, 'id', 'p')}"
+    )
+
+
+def my_task_rows(
+    *,
+    user: User,
+    show: str = TODAY,
+    today: datetime.date | None = None,
+    counts: TaskCounts | None = None,
+) -> TaskRows:
+    """The user's own tasks as in ``my_tasks``, as lean rows read a page at a time (the pages
+    of field work). ``counts``: the user's ``my_task_counts`` for the same day, if read already
+    (an open list's length is then one of them). Refused to roles without case work."""
+    today = today or timezone.localdate()
+    show = show if show in SHOWS else TODAY
+    where, parameters, order = _mine_where(user, show, today)
+    known = {TODAY: "today", OVERDUE: "overdue", UPCOMING: "upcoming"}.get(show)
+    total = getattr(counts, known) if counts is not None and known else None
+
+    def count() -> int:
+        (row,) = plain.fetch(f"SELECT COUNT(*){_mine_from()} WHERE {where}", parameters, [None])
+        return int(row[0])
+
+    def read(start: int, stop: int) -> list[TaskRow]:
+        rule = plain.table(FollowUpRule)
+        select = ", ".join(
+            plain.column(model, name, alias) for model, name, alias, _convert in _ROW_COLUMNS
+        )
+        rows = plain.fetch(
+            f"SELECT {select}{_mine_from()}"
+            f" LEFT OUTER JOIN {rule} r"
+            f" ON {plain.column(FollowUp, 'rule', 'f')} = {plain.column(FollowUpRule, 'id', 'r')}"
+            f" WHERE {where} ORDER BY {order} LIMIT {int(stop - start)} OFFSET {int(start)}",
+            parameters,
+            [(model, name) if convert else None for model, name, _alias, convert in _ROW_COLUMNS],
+        )
+        language, statuses = plain.page_language(), plain.labels(FollowUpStatus)
+        return [
+            _task_row(
+                (*row, *_NO_ASSIGNEE),
+                today=today,
+                language=language,
+                statuses=statuses,
+                sealed=True,
+            )
+            for row in rows
+        ]
+
+    return TaskRows(count, read, total)
+
+
+def task_rows_of(tasks: QuerySet[FollowUp], *, today: datetime.date) -> TaskRows:
+    """Lean rows of a list of tasks already filtered and ordered by a query here (a
+    supervisor's team tasks), with the worker's name."""
+    fields = (
+        "id", "title", "due_on", "status", "completed_at",
+        "rule_id", "rule__title", "rule__language", "rule__translations",
+        "person__code", "person__given_name", "person__phone", "person__phone_has_whatsapp",
+        "person__consents_to_contact",
+        "assigned_to__first_name", "assigned_to__last_name", "assigned_to__username",
+    )  # fmt: skip
+
+    def read(start: int, stop: int) -> list[TaskRow]:
+        language, statuses = plain.page_language(), plain.labels(FollowUpStatus)
+        return [
+            _task_row(values, today=today, language=language, statuses=statuses, sealed=False)
+            for values in tasks.values_list(*fields)[start:stop]
+        ]
+
+    return TaskRows(tasks.count, read)
 
 
 def supervised_organisations(*, user: User) -> list[Organisation]:
