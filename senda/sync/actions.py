@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -148,6 +149,24 @@ def receipt_store(
         kind=kind,
         status=status,
         result=json.dumps(result, default=str),
+    )
+
+
+def receipts_store(
+    *, device: Device, results: Sequence[tuple[uuid.UUID, str, dict[str, Any]]]
+) -> list[SyncReceipt]:
+    """``receipt_store`` for many changes of one batch at once (key, kind, stored result),
+    in one INSERT inside the batch's transaction; the unique key of any of them taken makes
+    the whole INSERT fail (IntegrityError). Not audited: the changes they answer are."""
+    return SyncReceipt.objects.bulk_create(
+        SyncReceipt(
+            device=device,
+            key=key,
+            kind=kind,
+            status=result["status"],
+            result=json.dumps(result, default=str),
+        )
+        for key, kind, result in results
     )
 
 

@@ -178,13 +178,37 @@ def _split(gap: Gap, filled: set[int]) -> list[Gap]:
     return remaining
 
 
+# Audit types whose entries another organisation may write about a device's records: the
+# receiving side moves a referral on under its own organisation.
+SHARED_TYPES = frozenset({"casework.referral"})
+
+
 def _wanted(object_type: str, action: str) -> bool:
     return object_type in FEED_TYPES and not action.endswith("_read")
 
 
-def read(position: FeedPosition, *, limit: int, now: datetime.datetime) -> FeedPage:
+def _concerns(organisation: Any, organisation_id: Any, object_type: str) -> bool:
+    return (
+        organisation_id is None
+        or organisation is None
+        or str(organisation) == str(organisation_id)
+        or object_type in SHARED_TYPES
+    )
+
+
+def read(
+    position: FeedPosition,
+    *,
+    limit: int,
+    now: datetime.datetime,
+    organisation_id: Any = None,
+) -> FeedPage:
     """The next changes after ``position`` (at most ``limit`` feed entries), and the position
-    after them. See the module docstring for the holes."""
+    after them. See the module docstring for the holes.
+
+    ``organisation_id``: only entries that may concern a device of that organisation (its own,
+    the referrals', and those of no organisation). Without it, when 100 organisations' phones
+    upload at once, every phone would page through all their entries to find its own."""
     now_seconds = int(now.timestamp())
     totals = AuditEntry.objects.aggregate(
         highest=Max("id"), in_span=Max("id", filter=Q(id__lte=position.last + SCAN_SPAN))
@@ -200,18 +224,26 @@ def read(position: FeedPosition, *, limit: int, now: datetime.datetime) -> FeedP
         late = (
             AuditEntry.objects.filter(_ranges_q(position.gaps))
             .order_by("id")
-            .values_list("id", "object_type", "object_id", "action")
+            .values_list("id", "object_type", "object_id", "action", "organisation_id")
         )
-        for entry_id, object_type, object_id, action in late:
+        for entry_id, object_type, object_id, action, organisation in late:
             filled.add(entry_id)
-            if _wanted(object_type, action):
+            if _wanted(object_type, action) and _concerns(
+                organisation, organisation_id, object_type
+            ):
                 changes.append((FEED_TYPES[object_type], object_id))
     # 3. The stretch itself.
-    entries = list(
-        AuditEntry.objects.filter(
-            id__gt=position.last, id__lte=upper, object_type__in=list(FEED_TYPES)
+    stretch = AuditEntry.objects.filter(
+        id__gt=position.last, id__lte=upper, object_type__in=list(FEED_TYPES)
+    )
+    if organisation_id is not None:
+        stretch = stretch.filter(
+            Q(organisation_id=organisation_id)
+            | Q(organisation__isnull=True)
+            | Q(object_type__in=list(SHARED_TYPES))
         )
-        .exclude(action__endswith="_read")
+    entries = list(
+        stretch.exclude(action__endswith="_read")
         .order_by("id")
         .values_list("id", "object_type", "object_id")[:limit]
     )

@@ -10,6 +10,7 @@ result; two uploads of the same key at once are serialised by the receipt's uniq
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import uuid
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from senda.accounts.models import User
 from senda.casework import access
 from senda.casework.actions import activities as activity_actions
+from senda.casework.actions import bulk as bulk_actions
 from senda.casework.actions import orientations as orientation_actions
 from senda.casework.actions import people as people_actions
 from senda.casework.actions import referrals as referral_actions
@@ -98,6 +100,10 @@ class Lookups:
     # Device uuids of the batch's creates that no record had when the batch started, read in
     # one query per model; each is used once (a repeat, or a retry, looks again).
     unused: set[tuple[type[Any], uuid.UUID]] = field(default_factory=set)
+    # People the batch's new records refer to (by id or device uuid), read in one query, and
+    # the people registered earlier in the batch; None: not visible. Emptied when a change
+    # that is not a new record is applied (it may have changed who is visible).
+    people: dict[uuid.UUID, Person | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,6 +114,8 @@ class Context:
     offset: datetime.timedelta
     now: datetime.datetime
     lookups: Lookups = field(default_factory=Lookups)
+    # Set when the batch's new records are written together (see ``push``).
+    batch: bulk_actions.FieldBatch | None = None
 
     @property
     def who(self) -> str:
@@ -230,6 +238,21 @@ def _find(queryset: QuerySet[Any], value: Any, name: str) -> Any:
     return found
 
 
+def _visible_person(ctx: Context, value: Any) -> Person:
+    """The person a new record refers to, as ``_find`` in the people the worker sees; from
+    the batch's lookups when they know the reference."""
+    reference = records.parse_uuid(value)
+    if reference is not None and reference in ctx.lookups.people:
+        found = ctx.lookups.people[reference]
+        if found is None:
+            raise ValidationError(
+                {"person": [_("This record does not exist or you cannot see it.")]}
+            )
+        return found
+    person: Person = _find(access.people_visible_to(user=ctx.user), value, "person")
+    return person
+
+
 def _raise(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -280,6 +303,10 @@ def _person_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         "code": _text(data, "code", errors),
     }
     _raise(errors)
+    if ctx.batch is not None:
+        person = ctx.batch.person_register(client_uuid=client_uuid, **fields)
+        ctx.lookups.people[person.pk] = ctx.lookups.people[client_uuid] = person
+        return Outcome(ReceiptStatus.APPLIED, "person", person.pk, client_uuid)
     # The phone cannot see the server's other records: possible duplicates are for a
     # supervisor to merge later, never a reason to lose what was recorded in the field.
     person = people_actions.person_register(
@@ -360,7 +387,7 @@ def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         return Outcome(ReceiptStatus.DUPLICATE, "orientation", existing.pk, client_uuid)
     data = record["data"]
     errors: dict[str, list[str]] = {}
-    person = _find(access.people_visible_to(user=ctx.user), data.get("person"), "person")
+    person = _visible_person(ctx, data.get("person"))
     slugs = data.get("topics") or []
     if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
         errors["topics"] = [_("Send a list.")]
@@ -385,8 +412,12 @@ def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         "note": _text(data, "note", errors),
     }
     _raise(errors)
-    orientation = orientation_actions.orientation_record(
-        actor=ctx.user,
+    record_orientation = (
+        ctx.batch.orientation_record
+        if ctx.batch is not None
+        else functools.partial(orientation_actions.orientation_record, actor=ctx.user)
+    )
+    orientation = record_orientation(
         person=person,
         occurred_at=occurred_at,
         topics=topics,
@@ -406,7 +437,7 @@ def _referral_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         return Outcome(ReceiptStatus.DUPLICATE, "referral", existing.pk, client_uuid)
     data = record["data"]
     errors: dict[str, list[str]] = {}
-    person = _find(access.people_visible_to(user=ctx.user), data.get("person"), "person")
+    person = _visible_person(ctx, data.get("person"))
     sal_id = records.parse_uuid(data.get("service_at_location"))
     sal = None
     if sal_id:
@@ -421,8 +452,13 @@ def _referral_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         "note": _text(data, "note", errors),
     }
     _raise(errors)
-    referral = referral_actions.referral_create(
-        actor=ctx.user, person=person, service_at_location=sal, client_uuid=client_uuid, **fields
+    create_referral = (
+        ctx.batch.referral_create
+        if ctx.batch is not None
+        else functools.partial(referral_actions.referral_create, actor=ctx.user)
+    )
+    referral = create_referral(
+        person=person, service_at_location=sal, client_uuid=client_uuid, **fields
     )
     return Outcome(ReceiptStatus.APPLIED, "referral", referral.pk, client_uuid)
 
@@ -568,9 +604,12 @@ def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         note=_text(data, "note", errors),
     )
     _raise(errors)
-    activity = activity_actions.outreach_record(
-        actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
-    )
+    if ctx.batch is not None:
+        activity = ctx.batch.outreach_record(data=entry, client_uuid=client_uuid)
+    else:
+        activity = activity_actions.outreach_record(
+            actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
+        )
     return Outcome(ReceiptStatus.APPLIED, "outreach", activity.pk, client_uuid)
 
 
@@ -600,9 +639,12 @@ def _vaccination_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
         note=_text(data, "note", errors),
     )
     _raise(errors)
-    session = activity_actions.vaccination_session_record(
-        actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
-    )
+    if ctx.batch is not None:
+        session = ctx.batch.vaccination_session_record(data=entry, client_uuid=client_uuid)
+    else:
+        session = activity_actions.vaccination_session_record(
+            actor=ctx.user, organisation=organisation, data=entry, client_uuid=client_uuid
+        )
     return Outcome(ReceiptStatus.APPLIED, "vaccination", session.pk, client_uuid)
 
 
@@ -663,42 +705,97 @@ def conflict_answers(conflicts_found: Sequence[SyncConflict]) -> list[dict[str, 
     return [conflict_answer(c, referrals_by_id.get(c.object_id)) for c in conflicts_found]
 
 
-def _current_record(kind: str, object_id: Any, device: Device) -> dict[str, Any] | None:
-    if object_id is None:
-        return None
-    # The record is read once, with what its answer needs, from where it must still be.
-    if kind == "person":
-        found = records.load_one("person", Person.objects.all(), object_id)
-        if found is None or not found.is_active_record:
-            return records.tombstone("person", object_id)
-        return records.serialise("person", [found])[0]
-    # Out of the device's scope now (a task cancelled, a referral of someone gone): a removal,
-    # as the pull would send; a record the pull never lists again would stay on the phone.
-    scope = {
-        "referral": lambda: queries.scope_referrals(device=device),
-        "follow_up": lambda: queries.scope_follow_ups(device=device, now=timezone.now()),
-    }.get(kind)
-    if scope is not None:
-        found = records.load_one(kind, scope(), object_id)
-        if found is None:
-            return records.tombstone(kind, object_id)
-        return records.serialise(kind, [found])[0]
-    return records.record_of(kind, object_id)
+RecordKey = tuple[str, str]  # (kind, id) of an answer's record
+
+
+def _current_records(
+    wanted: Sequence[RecordKey], device: Device
+) -> dict[RecordKey, dict[str, Any] | None]:
+    """The current record of each (kind, id) answered, read from where it must still be, one
+    query a kind (plus what its records need): an answer never reads record by record."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, object_id in wanted:
+        by_kind.setdefault(kind, set()).add(object_id)
+    now = timezone.now()
+    found: dict[RecordKey, dict[str, Any] | None] = {}
+    for kind, ids in by_kind.items():
+        if kind not in records.KINDS:
+            found.update(((kind, object_id), None) for object_id in ids)
+            continue
+        # Out of the device's scope now (a task cancelled, a referral of someone gone, a
+        # person erased): a removal, as the pull would send; a record the pull never lists
+        # again would stay on the phone. Other kinds are the worker's own.
+        scope: QuerySet[Any]
+        if kind == "person":
+            scope = Person.objects.filter(erased_at__isnull=True, merged_into__isnull=True)
+        elif kind == "referral":
+            scope = queries.scope_referrals(device=device)
+        elif kind == "follow_up":
+            scope = queries.scope_follow_ups(device=device, now=now)
+        else:
+            scope = records.KINDS[kind].model.objects.all()  # type: ignore[attr-defined]
+        valid = [object_id for object_id in ids if records.parse_uuid(object_id) is not None]
+        loaded = list(records.KINDS[kind].load(scope.filter(pk__in=valid))) if valid else []
+        for item in records.serialise(kind, loaded):
+            found[(kind, item["id"])] = item
+        removal = kind in {"person", "referral", "follow_up"}
+        for object_id in ids:
+            if (kind, object_id) not in found:
+                found[(kind, object_id)] = records.tombstone(kind, object_id) if removal else None
+    return found
+
+
+def _answers(
+    items: Sequence[tuple[dict[str, Any], str | None]], device: Device
+) -> list[dict[str, Any]]:
+    """The answers to stored results (each with the status to show, None: its own), their
+    records and conflicts read together."""
+    wanted = [
+        (str(stored.get("kind", "")), str(stored["id"]))
+        for stored, _status in items
+        if stored.get("id") is not None
+    ]
+    current = _current_records(wanted, device)
+    conflict_ids = [pk for stored, _status in items for pk in stored.get("conflict_ids") or []]
+    rows = (
+        {row.pk: row for row in SyncConflict.objects.filter(pk__in=conflict_ids)}
+        if conflict_ids
+        else {}
+    )
+    out = []
+    for stored, status in items:
+        object_id = stored.get("id")
+        record = (
+            current.get((str(stored.get("kind", "")), str(object_id)))
+            if object_id is not None
+            else None
+        )
+        found = [rows[pk] for pk in stored.get("conflict_ids") or [] if pk in rows]
+        out.append(
+            {
+                "key": stored["key"],
+                "id": object_id,
+                "uuid": stored.get("uuid"),
+                "status": status or stored["status"],
+                "errors": stored.get("errors") or {},
+                "conflicts": conflict_answers(found),
+                "merged": stored.get("merged") or [],
+                "record": record,
+            }
+        )
+    return out
 
 
 def _answer(stored: dict[str, Any], device: Device, status: str | None = None) -> dict[str, Any]:
-    conflict_ids = stored.get("conflict_ids") or []
-    conflict_rows = list(SyncConflict.objects.filter(pk__in=conflict_ids)) if conflict_ids else []
-    return {
-        "key": stored["key"],
-        "id": stored.get("id"),
-        "uuid": stored.get("uuid"),
-        "status": status or stored["status"],
-        "errors": stored.get("errors") or {},
-        "conflicts": conflict_answers(conflict_rows),
-        "merged": stored.get("merged") or [],
-        "record": _current_record(stored.get("kind", ""), stored.get("id"), device),
-    }
+    return _answers([(stored, status)], device)[0]
+
+
+def _duplicate_status(device: Device, receipt: SyncReceipt) -> tuple[dict[str, Any], str | None]:
+    """What a receipt answers again: its stored result, as a duplicate (a rejected change stays
+    rejected: the device re-sends it corrected, with a new key)."""
+    stored: dict[str, Any] = json.loads(receipt.result)
+    status = None if stored["status"] == ReceiptStatus.REJECTED else ReceiptStatus.DUPLICATE
+    return stored, status
 
 
 def _duplicate(device: Device, receipt: SyncReceipt) -> dict[str, Any]:
@@ -706,9 +803,7 @@ def _duplicate(device: Device, receipt: SyncReceipt) -> dict[str, Any]:
         return _rejection(
             str(receipt.key), {"key": [_("This key was already used by another device.")]}
         )
-    stored = json.loads(receipt.result)
-    # A rejected change stays rejected (the device re-sends it corrected, with a new key).
-    status = None if stored["status"] == ReceiptStatus.REJECTED else ReceiptStatus.DUPLICATE
+    stored, status = _duplicate_status(device, receipt)
     return _answer(stored, device, status)
 
 
@@ -761,11 +856,14 @@ def push(
     device: Device,
     device_time: datetime.datetime | None,
     records_in: Sequence[Mapping[str, Any]],
+    bulk: bool = True,
 ) -> dict[str, Any]:
     """Apply a device's changes in order; one answer per record (see the module docstring).
 
     ``records_in`` are mappings with ``key`` (UUID), ``kind``, ``op``, ``id``, ``recorded_at``
-    (datetime or None), ``base`` and ``data`` (the API checks this envelope)."""
+    (datetime or None), ``base`` and ``data`` (the API checks this envelope). ``bulk``: the
+    batch in one transaction, its new records written together (else each record in its own
+    transaction through the per-record actions: same rows, same answers, slower)."""
     if len(records_in) > conf.max_batch():
         raise SyncError(
             413,
@@ -776,33 +874,209 @@ def push(
     offset = clock_offset(device_time, now)
     # The receipts of the whole batch in one query (a retried batch is mostly answered from
     # them). A key first seen here may still be taken meanwhile by the same batch sent at
-    # once from elsewhere: the receipt's unique key catches that (see _push_one).
+    # once from elsewhere: the receipt's unique key catches that (see _flush, _push_one).
     keys = {key for record in records_in if (key := records.parse_uuid(record.get("key")))}
     receipts: dict[uuid.UUID, SyncReceipt | None] = dict.fromkeys(keys)
     receipts.update((receipt.key, receipt) for receipt in SyncReceipt.objects.filter(key__in=keys))
     lookups = Lookups(unused=_unused_device_uuids(records_in))
-    results = []
-    for record in records_in:
-        try:
-            results.append(_push_one(device, record, offset, now, receipts, lookups))
-        except OperationalError as exc:
-            # The database could not take the write now: SQLite's write lock not granted within
-            # its busy timeout (many phones at once), or a PostgreSQL deadlock. The records
-            # answered so far are stored with their receipts; the device sends the batch
-            # again and gets "duplicate" for them. An answer, never a server error.
-            raise SyncError(
-                503,
-                BUSY,
-                _(
-                    "The server is busy right now. What was sent is safe; the app will send "
-                    "the rest again shortly."
-                ),
-            ) from exc
+    try:
+        if bulk:
+            results = _push_batch(device, records_in, offset, now, receipts, lookups)
+        else:
+            results = [
+                _push_one(device, record, offset, now, receipts, lookups) for record in records_in
+            ]
+    except OperationalError as exc:
+        # The database could not take the write now: SQLite's write lock not granted within
+        # its busy timeout (many phones at once), or a PostgreSQL deadlock. What was stored
+        # before stays with its receipts (nothing of this batch, in bulk: one transaction);
+        # the device sends the batch again and gets "duplicate" for what was stored. An
+        # answer, never a server error.
+        raise SyncError(
+            503,
+            BUSY,
+            _(
+                "The server is busy right now. What was sent is safe; the app will send "
+                "the rest again shortly."
+            ),
+        ) from exc
     return {
         "server_time": now.isoformat(),
         "clock_offset_seconds": offset.total_seconds(),
         "results": results,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload in bulk: the batch in one transaction. New records (creates) are checked one by one
+# into a ``FieldBatch`` and written together with their receipts; any other change (an update,
+# a consent, a repeated key or device uuid) first writes the new records before it, then is
+# applied through its action in a savepoint, as one record of the per-record path. A write
+# that fails on a unique key (the same batch sent at once from elsewhere) is rolled back to
+# its savepoint and its records applied one by one: they then answer "duplicate".
+
+Stored = tuple[dict[str, Any], str | None]  # a stored result and the status to answer
+
+
+@dataclass
+class Segment:
+    """New records checked into ``batch``: (position, record, key, kind, stored result)."""
+
+    batch: bulk_actions.FieldBatch
+    entries: list[tuple[int, Mapping[str, Any], uuid.UUID, str, dict[str, Any]]] = field(
+        default_factory=list
+    )
+
+
+def _bulk_flags(records_in: Sequence[Mapping[str, Any]]) -> list[bool]:
+    """Which records are new records to write together: creates of a key and a device uuid
+    not seen earlier in the batch (a repeat is answered from what the first one stored)."""
+    seen_keys: set[uuid.UUID] = set()
+    seen_uuids: set[tuple[str, uuid.UUID | None]] = set()
+    flags = []
+    for record in records_in:
+        kind, op = str(record.get("kind", "")), str(record.get("op", ""))
+        key = records.parse_uuid(record.get("key"))
+        client_uuid = records.parse_uuid(record.get("id"))
+        new = op == "create" and kind in CREATED_MODELS and key is not None
+        flags.append(new and key not in seen_keys and (kind, client_uuid) not in seen_uuids)
+        if key is not None:
+            seen_keys.add(key)
+        if new and client_uuid is not None:
+            seen_uuids.add((kind, client_uuid))
+    return flags
+
+
+def _people_referred(
+    user: User, records_in: Sequence[Mapping[str, Any]], flags: Sequence[bool]
+) -> dict[uuid.UUID, Person | None]:
+    """The people the batch's new orientations and referrals refer to (those it does not
+    register itself), in one query: by id and by device uuid; None for one not visible."""
+    created = {
+        records.parse_uuid(record.get("id"))
+        for record in records_in
+        if record.get("kind") == "person" and record.get("op") == "create"
+    }
+    wanted: set[uuid.UUID] = set()
+    for record, new in zip(records_in, flags, strict=True):
+        data = record.get("data")
+        if new and record.get("kind") in {"orientation", "referral"} and isinstance(data, Mapping):
+            reference = records.parse_uuid(data.get("person"))
+            if reference is not None and reference not in created:
+                wanted.add(reference)
+    if not wanted:
+        return {}
+    found: dict[uuid.UUID, Person | None] = dict.fromkeys(wanted)
+    visible = access.people_visible_to(user=user).filter(
+        Q(pk__in=wanted) | Q(client_uuid__in=wanted)
+    )
+    for person in visible:
+        for reference in (person.pk, person.client_uuid):
+            if reference in found:
+                found[reference] = person
+    return found
+
+
+def _push_batch(
+    device: Device,
+    records_in: Sequence[Mapping[str, Any]],
+    offset: datetime.timedelta,
+    now: datetime.datetime,
+    receipts: dict[uuid.UUID, SyncReceipt | None],
+    lookups: Lookups,
+) -> list[dict[str, Any]]:
+    """The batch in one transaction (see above); the answers, read after it commits."""
+    flags = _bulk_flags(records_in)
+    lookups.people = _people_referred(device.user, records_in, flags)
+    answers: list[dict[str, Any] | Stored | None] = [None] * len(records_in)
+
+    def new_segment() -> Segment:
+        return Segment(bulk_actions.FieldBatch(actor=device.user, organisation=device.organisation))
+
+    with transaction.atomic():
+        segment = new_segment()
+        for index, record in enumerate(records_in):
+            if not flags[index]:
+                _flush(device, segment, answers, offset, now)
+                segment = new_segment()
+                # An update or a consent may change who is visible: look people up again.
+                lookups.people.clear()
+                answers[index] = _push_one(device, record, offset, now, receipts, lookups)
+                continue
+            key = uuid.UUID(str(record["key"]))
+            kind = str(record["kind"])
+            receipt = receipts.pop(key, None)
+            if receipt is not None:
+                answers[index] = (
+                    _duplicate_status(device, receipt)
+                    if receipt.device_id == device.pk
+                    else _duplicate(device, receipt)
+                )
+                continue
+            ctx = Context(
+                device=device,
+                user=device.user,
+                moment=_recorded_at(record, offset, now),
+                offset=offset,
+                now=now,
+                lookups=lookups,
+                batch=segment.batch,
+            )
+            try:
+                with clock.at(ctx.moment):
+                    stored = HANDLERS[(kind, "create")](ctx, record).stored(key)
+            except ValidationError as exc:
+                stored = _rejected(key, kind, exc.errors)
+            except NotFoundError:
+                errors = {"id": [_("This record does not exist or you cannot see it.")]}
+                stored = _rejected(key, kind, errors)
+            except PermissionDeniedError as exc:
+                stored = _rejected(key, kind, {NON_FIELD: [str(exc)]})
+            segment.entries.append((index, record, key, kind, stored))
+        _flush(device, segment, answers, offset, now)
+    deferred = [
+        (index, answer) for index, answer in enumerate(answers) if isinstance(answer, tuple)
+    ]
+    for (index, _answer_stored), answer in zip(
+        deferred, _answers([stored for _index, stored in deferred], device), strict=True
+    ):
+        answers[index] = answer
+    return [answer for answer in answers if isinstance(answer, dict)]
+
+
+def _rejected(key: uuid.UUID, kind: str, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """What the receipt of a rejected change keeps."""
+    return {**_rejection(str(key), errors), "kind": kind, "conflict_ids": []}
+
+
+def _flush(
+    device: Device,
+    segment: Segment,
+    answers: list[dict[str, Any] | Stored | None],
+    offset: datetime.timedelta,
+    now: datetime.datetime,
+) -> None:
+    """Write the segment's new records and their receipts (receipts first: their unique key
+    is where the same batch sent twice at once waits, then fails). On a unique key taken
+    meanwhile, nothing of the segment stays and each record is applied on its own."""
+    if not segment.entries:
+        return
+    try:
+        with transaction.atomic():
+            actions.receipts_store(
+                device=device,
+                results=[
+                    (key, kind, stored) for _index, _record, key, kind, stored in segment.entries
+                ],
+            )
+            bulk_actions.field_batch_write(batch=segment.batch)
+    except IntegrityError:
+        retry = Lookups()
+        for index, record, _key, _kind, _stored in segment.entries:
+            answers[index] = _push_one(device, record, offset, now, {}, retry)
+        return
+    for index, _record, _key, _kind, stored in segment.entries:
+        answers[index] = (stored, None)
 
 
 CREATED_MODELS: dict[str, type[Any]] = {
@@ -902,7 +1176,7 @@ def _store_rejection(
     device: Device, key: uuid.UUID, kind: str, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
     answer = _rejection(str(key), errors)
-    stored = {**answer, "kind": kind, "conflict_ids": []}
+    stored = _rejected(key, kind, errors)
     try:
         with transaction.atomic():
             actions.receipt_store(
@@ -1085,7 +1359,9 @@ def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dic
         if fingerprint != state.reference:
             out.extend(_reference_records(device))
             state.reference = fingerprint
-        page_of_changes = feed.read(state.feed, limit=limit, now=now)
+        page_of_changes = feed.read(
+            state.feed, limit=limit, now=now, organisation_id=device.organisation_id
+        )
         out.extend(_changed_records(device, page_of_changes.changes, now))
         state.feed = page_of_changes.position
         more = page_of_changes.more

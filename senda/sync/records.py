@@ -338,25 +338,6 @@ def serialise(kind: str, objects: Iterable[Any]) -> list[Record]:
     return [envelope(kind, obj, spec.data(obj)) for obj in items]
 
 
-def load_one(kind: str, queryset: QuerySet[Any], object_id: Any) -> Any:
-    """One object of ``queryset`` loaded with what its record needs, or None (not there, or
-    an id that is not one)."""
-    try:
-        found = list(KINDS[kind].load(queryset.filter(pk=object_id)))
-    except (ValueError, TypeError):
-        return None
-    return found[0] if found else None
-
-
-def record_of(kind: str, object_id: Any) -> Record | None:
-    """The current record of one object (an upload's answer), or None when it is gone."""
-    spec = KINDS[kind]
-    found = load_one(kind, spec.model.objects.all(), object_id)  # type: ignore[attr-defined]
-    if found is None:
-        return None
-    return serialise(kind, [found])[0]
-
-
 def parse_uuid(value: Any) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))

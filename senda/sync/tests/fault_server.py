@@ -107,6 +107,26 @@ class ServerDatabase:
         finally:
             reader.close()
 
+    def writing(self) -> bool:
+        """Whether a transaction of the server holds uncommitted writes right now (PostgreSQL:
+        a transaction id assigned; SQLite: the write lock taken)."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+                )
+                return int(cursor.fetchone()[0]) > 0
+        probe = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            probe.close()
+
 
 class SendaServer:
     """gunicorn serving ``config.wsgi`` on 127.0.0.1 (one worker with threads, as deployed)."""

@@ -265,6 +265,42 @@ def test_a_hole_that_never_fills_is_dropped_after_the_window(
     assert feed.read(page.position, limit=100, now=later).position.gaps == []
 
 
+def test_the_feed_skips_other_organisations_entries_but_not_their_steps_on_referrals(
+    org_a: Organisation, org_b: Organisation, promoter: User, users_b: dict[str, User]
+) -> None:
+    # given 30 people registered in another organisation after a position in the feed
+    ours = PersonFactory.create(organisation=org_a, registered_by=promoter, consents_to_share=True)
+    referral = referral_actions.referral_create(
+        actor=promoter, person=ours, service_at_location=health_service(org_b), reason="vaccination"
+    )
+    top = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    in_panama(org_b)
+    other = users_b[Role.HEALTH_PROMOTER]
+    for number in range(30):
+        people_actions.person_register(
+            actor=other, organisation=org_b, consent_record=True, given_name=f"B{number}",
+            sex="female", community="host", age_group="18-29", confirm_new=True,
+        )  # fmt: skip
+    # and one change of ours and one step of the receiving side on our referral
+    people_actions.person_update(actor=promoter, person=ours, notes="Nueva nota")
+    AuditEntry.objects.create(
+        action="casework.referral_receive",
+        object_type="casework.referral",
+        object_id=str(referral.pk),
+        organisation=org_b,
+    )
+    # when the feed is read for our organisation, 5 entries a page
+    page = feed.read(
+        feed.FeedPosition(last=top), limit=5, now=timezone.now(), organisation_id=org_a.pk
+    )
+    # then one page has both, without paging through the other organisation's entries
+    assert page.changes == [("person", str(ours.pk)), ("referral", str(referral.pk))]
+    assert page.more is False
+    # and without an organisation every entry counts (5 of the other's first)
+    everything = feed.read(feed.FeedPosition(last=top), limit=5, now=timezone.now())
+    assert everything.more is True and ("person", str(ours.pk)) not in everything.changes
+
+
 def test_pull_needs_a_device(promoter: User) -> None:
     answer = Client().get("/api/sync/pull")
     assert answer.status_code == 401 and answer.json()["code"] == "device_unknown"

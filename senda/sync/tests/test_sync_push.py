@@ -634,7 +634,7 @@ def test_push_is_callable_without_http(promoter: User) -> None:
     assert FollowUp.objects.count() >= 0
 
 
-def test_a_database_too_busy_to_write_is_a_503_to_retry_and_what_was_stored_stays(
+def test_a_database_too_busy_to_write_is_a_503_to_retry_and_nothing_is_half_stored(
     promoter: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a batch whose second record meets a database that cannot take the write (SQLite's
@@ -661,13 +661,17 @@ def test_a_database_too_busy_to_write_is_a_503_to_retry_and_what_was_stored_stay
     assert response.json()["code"] == "busy"
     assert response["Retry-After"] == "5"
     assert "servidor" in response.json()["detail"]
-    # and the record answered before the lock is stored; the second is not
-    assert Person.objects.filter(client_uuid=first_uuid).count() == 1
-    assert not Person.objects.filter(client_uuid=second_uuid).exists()
-    # and when the phone sends the batch again: the first is a duplicate, the second applied
+    # and nothing of the batch is stored (it is one transaction), not even a receipt
+    assert not Person.objects.filter(client_uuid__in=[first_uuid, second_uuid]).exists()
+    assert not SyncReceipt.objects.exists()
+    # and when the phone sends the batch again both are applied, once
     monkeypatch.setitem(protocol.HANDLERS, ("person", "create"), original)
     assert [answer["status"] for answer in results(push(client, batch))] == [
-        "duplicate",
         "applied",
+        "applied",
+    ]
+    assert [answer["status"] for answer in results(push(client, batch))] == [
+        "duplicate",
+        "duplicate",
     ]
     assert Person.objects.filter(client_uuid__in=[first_uuid, second_uuid]).count() == 2
