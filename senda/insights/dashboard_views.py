@@ -39,6 +39,7 @@ from senda.insights.engine import (
     indicator_table,
     indicators_for,
 )
+from senda.insights.hxl import FORMULA_STARTS
 from senda.insights.models import Indicator, Programme
 from senda.insights.queries import programme_get, programmes_visible_to
 from senda.insights.sources import period_label
@@ -171,7 +172,7 @@ def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
         for index, key in enumerate(table.dimensions):
             code = "" if total else cell.key[index]
             label = _("Total") if total or not code else table.labels.get(key, {}).get(code, code)
-            columns += [code, label]
+            columns += [_spreadsheet_safe(code), _spreadsheet_safe(str(label))]
         suppressed = cell.suppressed or cell.value is None
         columns += ["" if suppressed else _csv_number(cell.value), "1" if cell.suppressed else "0"]
         return columns
@@ -179,6 +180,12 @@ def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
     for cell in table.cells:
         writer.writerow(row(cell, total=False))
     writer.writerow(row(table.total, total=True))
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Names typed by people (an organisation, a campaign) that a spreadsheet would run as a
+    formula are written with a leading apostrophe (CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv_number(value: float | None) -> str:

@@ -65,7 +65,16 @@ def indicator(programme: Programme) -> Indicator:
         unit="count",
         source="people",
         measure="people",
-        allowed_dimensions=["area", "week", "month", "quarter", "sex", "age_group", "community"],
+        allowed_dimensions=[
+            "area",
+            "week",
+            "month",
+            "quarter",
+            "organisation",
+            "sex",
+            "age_group",
+            "community",
+        ],
         default_dimension="sex",
         position=1,
     )
@@ -244,6 +253,27 @@ def test_the_viewer_sees_suppressed_figures_only(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("users", ["users_a", "users_b"])
+def test_with_a_partner_both_officers_see_suppressed_figures(
+    users: str,
+    programme: Programme,
+    indicator: Indicator,
+    people: None,
+    org_b: Organisation,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Org B becomes a partner: its 40 people count, and neither organisation's officer sees
+    the other's people, so both read suppressed figures."""
+    programme.organisations.add(org_b)
+    officer = request.getfixturevalue(users)[Role.PROGRAMME_OFFICER]
+    html = text_of(client_for(officer).get(dashboard_url(programme)))
+    assert 'id="suppression-note"' in html
+    assert cell(html, "chart-reached-bars", "Male") == "&lt;5"
+    assert cell(html, "chart-reached-bars", "Female") == "&lt;5"
+    assert re.search(r'class="headline-figure">55<', html)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", AGGREGATE_ROLES)
 def test_nobody_reaches_a_person_from_the_dashboard(
     role: str, programme: Programme, indicator: Indicator, people: None, users_a: dict[str, User]
@@ -409,6 +439,24 @@ def test_the_csv_follows_the_filters_and_takes_two_breakdowns(
     assert {(row["area"], row["month"], row["value"]) for row in rows if row["area"]} == {
         ("HN01", "2026-02-01", "12")
     }
+
+
+@pytest.mark.django_db
+def test_the_csv_never_hands_a_spreadsheet_a_formula(
+    programme: Programme,
+    indicator: Indicator,
+    people: None,
+    org_a: Organisation,
+    users_a: dict[str, User],
+) -> None:
+    org_a.name = '=HYPERLINK("http://example.com","A")'
+    org_a.save()
+    response = client_for(users_a[Role.PROGRAMME_OFFICER]).get(
+        csv_url(programme), {"indicator": indicator.code, "by": "organisation"}
+    )
+    (row,) = [row for row in read_csv(response) if row["organisation"]]
+    assert row["organisation_label"] == "'" + org_a.name
+    assert row["value"] == "15"
 
 
 @pytest.mark.django_db
