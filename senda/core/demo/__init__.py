@@ -14,9 +14,18 @@ from types import ModuleType
 from django.db import transaction
 from django.utils import timezone
 
-from senda.core.demo import accounts, campaigns, casework, directory, inquiries, pathways
+from senda.core.demo import (
+    accounts,
+    campaigns,
+    casework,
+    directory,
+    inquiries,
+    pathways,
+    surveys,
+)
 from senda.core.demo.accounts import DEMO_PASSWORD, DemoLogin, logins
 from senda.core.demo.world import DemoWorld
+from senda.insights import demo as insights
 
 DOMAINS: tuple[ModuleType, ...] = (
     accounts,
@@ -25,6 +34,8 @@ DOMAINS: tuple[ModuleType, ...] = (
     campaigns,
     inquiries,
     casework,
+    insights,
+    surveys,
 )
 
 __all__ = ["DEMO_PASSWORD", "DOMAINS", "DemoLogin", "DemoWorld", "load_all", "logins", "reset_all"]
