@@ -19,8 +19,8 @@ from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Capability, Role, role_can
 from senda.accounts.testing import login_verified
 from senda.accounts.tests.factories import OrganisationFactory, member
-from senda.casework.models import AgeGroup, Community, Sex
-from senda.casework.tests.factories import PersonFactory
+from senda.casework.models import AgeGroup, Community, Person, ReferralStatus, Sex
+from senda.casework.tests.factories import PersonFactory, ReferralFactory
 from senda.core.models import AuditEntry
 from senda.geo.models import Country
 from senda.insights.dashboard_views import period_starts
@@ -519,6 +519,16 @@ def test_every_default_indicator_renders(
     reader who sees the people and one who does not."""
     defaults = list(Indicator.objects.filter(programme__isnull=True, show_on_dashboard=True))
     assert len(defaults) >= 10
+    # Eight referrals sent in February, six attended three days later: a share and a median.
+    sent = at(datetime.date(2026, 2, 12))
+    for index, person in enumerate(Person.objects.filter(organisation=programme.lead)[:8]):
+        attended = index < 6
+        ReferralFactory.create(
+            person=person,
+            sent_at=sent,
+            status=ReferralStatus.ATTENDED if attended else ReferralStatus.SENT,
+            attended_at=sent + datetime.timedelta(days=3) if attended else None,
+        )
     user = users_a[Role.PROGRAMME_OFFICER] if role == Role.PROGRAMME_OFFICER else None
     if user is None:
         donor = OrganisationFactory.create(name="Donante", slug="donante")
@@ -533,6 +543,14 @@ def test_every_default_indicator_renders(
     for indicator in defaults:
         assert f'id="indicator-{indicator.code}"' in html
     assert html.count('class="headline-figure"') == len(defaults)
+    share = html[html.index('id="indicator-referrals-attended-share"') :]
+    assert re.search(r'class="headline-figure">75(\.0)?%<', share)
+    median = html[html.index('id="indicator-referral-days-to-attend"') :]
+    assert re.search(r'class="headline-figure">3<', median)
+    # Shares and medians are drawn as lines (a column would suggest they add up).
+    start = share.index('id="chart-referrals-attended-share-time"')
+    time_chart = share[start : share.index("</svg>", start)]
+    assert 'class="point"' in time_chart and 'class="bar"' not in time_chart
 
 
 def test_period_starts_cover_the_period() -> None:
