@@ -258,9 +258,12 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any], lookups: Lookups) -> Any:
+def _already(
+    model: Any, client_uuid: uuid.UUID, visible: Callable[[], QuerySet[Any]], lookups: Lookups
+) -> Any:
     """A record this device uuid already created (another key, same change): duplicate, if the
-    worker sees it; a uuid taken by something they do not see is refused."""
+    worker sees it (``visible()``: built only then); a uuid taken by something they do not see
+    is refused."""
     if (model, client_uuid) in lookups.unused:
         # Free when the batch started (a record made since by another upload at the same
         # time is still found by the action, and its unique key keeps it single).
@@ -269,7 +272,7 @@ def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any], lookups
     existing = model.objects.filter(client_uuid=client_uuid).first()
     if existing is None:
         return None
-    if visible.filter(pk=existing.pk).exists():
+    if visible().filter(pk=existing.pk).exists():
         return existing
     raise ValidationError({"id": [_("This client id is already used.")]})
 
@@ -280,7 +283,8 @@ def _already(model: Any, client_uuid: uuid.UUID, visible: QuerySet[Any], lookups
 
 def _person_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
-    existing = _already(Person, client_uuid, access.people_visible_to(user=ctx.user), ctx.lookups)
+    visible = functools.partial(access.people_visible_to, user=ctx.user)
+    existing = _already(Person, client_uuid, visible, ctx.lookups)
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "person", existing.pk, client_uuid)
     data = record["data"]
@@ -381,8 +385,12 @@ def _consent_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
 
 def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
-    visible = Orientation.objects.filter(person__in=access.people_visible_to(user=ctx.user))
-    existing = _already(Orientation, client_uuid, visible, ctx.lookups)
+    existing = _already(
+        Orientation,
+        client_uuid,
+        lambda: Orientation.objects.filter(person__in=access.people_visible_to(user=ctx.user)),
+        ctx.lookups,
+    )
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "orientation", existing.pk, client_uuid)
     data = record["data"]
@@ -431,7 +439,10 @@ def _orientation_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
 def _referral_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     existing = _already(
-        Referral, client_uuid, access.referrals_sent_visible_to(user=ctx.user), ctx.lookups
+        Referral,
+        client_uuid,
+        functools.partial(access.referrals_sent_visible_to, user=ctx.user),
+        ctx.lookups,
     )
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "referral", existing.pk, client_uuid)
@@ -579,8 +590,12 @@ def _materials(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[st
 def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     organisation = ctx.device.organisation
-    visible = OutreachActivity.objects.filter(organisation=organisation)
-    existing = _already(OutreachActivity, client_uuid, visible, ctx.lookups)
+    existing = _already(
+        OutreachActivity,
+        client_uuid,
+        lambda: OutreachActivity.objects.filter(organisation=organisation),
+        ctx.lookups,
+    )
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "outreach", existing.pk, client_uuid)
     data = record["data"]
@@ -616,8 +631,12 @@ def _outreach_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
 def _vaccination_create(ctx: Context, record: Mapping[str, Any]) -> Outcome:
     client_uuid = _device_uuid(record.get("id"))
     organisation = ctx.device.organisation
-    visible = VaccinationSession.objects.filter(organisation=organisation)
-    existing = _already(VaccinationSession, client_uuid, visible, ctx.lookups)
+    existing = _already(
+        VaccinationSession,
+        client_uuid,
+        lambda: VaccinationSession.objects.filter(organisation=organisation),
+        ctx.lookups,
+    )
     if existing is not None:
         return Outcome(ReceiptStatus.DUPLICATE, "vaccination", existing.pk, client_uuid)
     data = record["data"]
@@ -695,6 +714,8 @@ def conflict_answer(conflict: SyncConflict, referral: Referral | None = None) ->
 
 def conflict_answers(conflicts_found: Sequence[SyncConflict]) -> list[dict[str, Any]]:
     """The conflicts as the device shows them (referrals named, in one query)."""
+    if not conflicts_found:
+        return []  # most answers: not even an empty query built
     referral_ids = [c.object_id for c in conflicts_found if c.kind == "referral"]
     referrals_by_id = {
         str(r.pk): r
@@ -746,16 +767,20 @@ def _current_records(
 
 
 def _answers(
-    items: Sequence[tuple[dict[str, Any], str | None]], device: Device
+    items: Sequence[tuple[dict[str, Any], str | None]],
+    device: Device,
+    known: Mapping[RecordKey, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The answers to stored results (each with the status to show, None: its own), their
-    records and conflicts read together."""
+    records (those not ``known`` already) and conflicts read together."""
+    known = known or {}
     wanted = [
         (str(stored.get("kind", "")), str(stored["id"]))
         for stored, _status in items
         if stored.get("id") is not None
     ]
-    current = _current_records(wanted, device)
+    current: dict[RecordKey, dict[str, Any] | None] = dict(known)
+    current.update(_current_records([key for key in wanted if key not in known], device))
     conflict_ids = [pk for stored, _status in items for pk in stored.get("conflict_ids") or []]
     rows = (
         {row.pk: row for row in SyncConflict.objects.filter(pk__in=conflict_ids)}
@@ -989,6 +1014,8 @@ def _push_batch(
     flags = _bulk_flags(records_in)
     lookups.people = _people_referred(device.user, records_in, flags)
     answers: list[dict[str, Any] | Stored | None] = [None] * len(records_in)
+    # The records of the people written in bulk, as written (no reading back to answer).
+    known: dict[RecordKey, dict[str, Any]] = {}
 
     def new_segment() -> Segment:
         return Segment(bulk_actions.FieldBatch(actor=device.user, organisation=device.organisation))
@@ -997,7 +1024,7 @@ def _push_batch(
         segment = new_segment()
         for index, record in enumerate(records_in):
             if not flags[index]:
-                _flush(device, segment, answers, offset, now)
+                _flush(device, segment, answers, known, offset, now)
                 segment = new_segment()
                 # An update or a consent may change who is visible: look people up again.
                 lookups.people.clear()
@@ -1033,12 +1060,12 @@ def _push_batch(
             except PermissionDeniedError as exc:
                 stored = _rejected(key, kind, {NON_FIELD: [str(exc)]})
             segment.entries.append((index, record, key, kind, stored))
-        _flush(device, segment, answers, offset, now)
+        _flush(device, segment, answers, known, offset, now)
     deferred = [
         (index, answer) for index, answer in enumerate(answers) if isinstance(answer, tuple)
     ]
     for (index, _answer_stored), answer in zip(
-        deferred, _answers([stored for _index, stored in deferred], device), strict=True
+        deferred, _answers([stored for _index, stored in deferred], device, known), strict=True
     ):
         answers[index] = answer
     return [answer for answer in answers if isinstance(answer, dict)]
@@ -1053,6 +1080,7 @@ def _flush(
     device: Device,
     segment: Segment,
     answers: list[dict[str, Any] | Stored | None],
+    known: dict[RecordKey, dict[str, Any]],
     offset: datetime.timedelta,
     now: datetime.datetime,
 ) -> None:
@@ -1077,6 +1105,8 @@ def _flush(
         return
     for index, _record, _key, _kind, stored in segment.entries:
         answers[index] = (stored, None)
+    people = segment.batch.people
+    known.update(((item["kind"], item["id"]), item) for item in records.serialise("person", people))
 
 
 CREATED_MODELS: dict[str, type[Any]] = {

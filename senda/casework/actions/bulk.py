@@ -102,11 +102,13 @@ class FieldBatch:
         """The entry ``senda.core.audit.audit`` would write, kept for the bulk insert."""
         context = current_context()
         actor = self.actor if self.actor.is_authenticated else None
+        # Ids, not objects: the entries of a batch are many, and a model's __init__ checks
+        # every related object it is given.
         self.audits.append(
             AuditEntry(
-                actor=actor,
+                actor_id=actor.pk if actor is not None else None,
                 actor_username=actor.get_username() if actor is not None else "",
-                organisation=organisation,
+                organisation_id=organisation.pk,
                 action=action,
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
@@ -149,11 +151,11 @@ class FieldBatch:
         for rule in rules:
             task = FollowUp(
                 organisation_id=person.organisation_id,
-                person=person,
-                referral=referral,
-                assigned_to=assignee,
-                created_by=None,
-                rule=rule,
+                person_id=person.pk,
+                referral_id=referral.pk if referral is not None else None,
+                assigned_to_id=assignee.pk if assignee is not None else None,
+                created_by_id=None,
+                rule_id=rule.pk,
                 title=rule.title,
                 due_on=event_day + datetime.timedelta(days=rule.days_after),
             )
@@ -277,7 +279,9 @@ class FieldBatch:
         self.people.append(person)
         self._new_people[person.pk] = person
         self.search_keys.extend(
-            PersonSearchKey(person=person, organisation_id=self.organisation.pk, kind=k, digest=d)
+            PersonSearchKey(
+                person_id=person.pk, organisation_id=self.organisation.pk, kind=k, digest=d
+            )
             for k, d in sorted(search_digests(person.given_name, person.family_name, person.phone))
         )
         given = [ConsentScope.RECORD]
@@ -286,7 +290,9 @@ class FieldBatch:
         if consent_share:
             given.append(ConsentScope.SHARE)
         self.consents.extend(
-            ConsentEvent(person=person, scope=scope, granted=True, at=now, recorded_by=self.actor)
+            ConsentEvent(
+                person_id=person.pk, scope=scope, granted=True, at=now, recorded_by_id=self.actor.pk
+            )
             for scope in given
         )
         self._audit(
