@@ -179,26 +179,33 @@ def mean(
     ``proportion=True`` clamps the interval to [0, 1] (``values`` are then 0/1)."""
     if len(values) != design.size or (domain is not None and len(domain) != design.size):
         raise DesignError(_("The variable does not have one value per interview."))
-    weights = design.weights
+    members = _members(values, domain)
+    return _ratio(design, members, [values[i] for i in members], proportion=proportion)  # type: ignore[misc]
+
+
+def _members(answers: Sequence[object | None], domain: Sequence[bool] | None) -> list[int]:
+    """The interviews that count: in the domain and answered."""
     if domain is None:
-        members = [i for i, value in enumerate(values) if value is not None]
-    else:
-        members = [i for i, value in enumerate(values) if value is not None and domain[i]]
+        return [i for i, answer in enumerate(answers) if answer is not None]
+    return [i for i, answer in enumerate(answers) if answer is not None and domain[i]]
+
+
+def _ratio(
+    design: Design, members: list[int], values: list[float], *, proportion: bool
+) -> Estimate | None:
+    """sum(w*y)/sum(w) over ``members`` (``values`` are theirs, in order) with its linearised
+    variance on the full design: non-members contribute zero, their PSUs still count."""
     if not members:
         return None
-    weight_sum = 0.0
-    weighted_values = 0.0
-    for i in members:
-        weight_sum += weights[i]
-        weighted_values += weights[i] * values[i]  # type: ignore[operator]
-    ratio = weighted_values / weight_sum
-    # The ratio's linearised values: zero outside the domain, but every PSU still counts.
-    linearised: list[tuple[int, float]] = []
-    weighted_squares = 0.0
-    for i in members:
-        deviation = values[i] - ratio  # type: ignore[operator]
-        linearised.append((i, weights[i] * deviation / weight_sum))
-        weighted_squares += weights[i] * deviation * deviation
+    weights = design.weights
+    member_weights = [weights[i] for i in members]
+    weight_sum = sum(member_weights)
+    ratio = sum(w * y for w, y in zip(member_weights, values, strict=True)) / weight_sum
+    deviations = [y - ratio for y in values]
+    linearised = [
+        (i, w * d / weight_sum) for i, w, d in zip(members, member_weights, deviations, strict=True)
+    ]
+    weighted_squares = sum(w * d * d for w, d in zip(member_weights, deviations, strict=True))
     count = len(members)
     variance = max(design.variance_of_sparse_total(linearised), 0.0)
     se = math.sqrt(variance)
@@ -249,11 +256,16 @@ def category_proportions(
     domain: Sequence[bool] | None = None,
 ) -> dict[str, Estimate | None]:
     """The share of each category of a select_one question among those who answered it."""
+    _check_length(design, answers, domain)
+    # Those who answered are the same for every category: found once.
+    members = _members(answers, domain)
+    answered = [answers[i] for i in members]
     return {
-        category: proportion(
+        category: _ratio(
             design,
-            [None if answer is None else answer == category for answer in answers],
-            domain=domain,
+            members,
+            [1.0 if answer == category else 0.0 for answer in answered],
+            proportion=True,
         )
         for category in categories
     }
@@ -268,14 +280,23 @@ def option_proportions(
 ) -> dict[str, Estimate | None]:
     """The share choosing each option of a select_multiple question among those who answered
     it (an option's shares need not add up to 100%)."""
+    _check_length(design, answers, domain)
+    members = _members(answers, domain)
+    answered: list[frozenset[str]] = [answers[i] for i in members]  # type: ignore[misc]
     return {
-        option: proportion(
+        option: _ratio(
             design,
-            [None if chosen is None else option in chosen for chosen in answers],
-            domain=domain,
+            members,
+            [1.0 if option in chosen else 0.0 for chosen in answered],
+            proportion=True,
         )
         for option in options
     }
+
+
+def _check_length(design: Design, answers: Sequence[object], domain: Sequence[bool] | None) -> None:
+    if len(answers) != design.size or (domain is not None and len(domain) != design.size):
+        raise DesignError(_("The variable does not have one value per interview."))
 
 
 def difference(baseline: Estimate, follow_up: Estimate) -> Difference:

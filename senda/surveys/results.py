@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
@@ -295,7 +295,8 @@ def _question_results(survey: Survey, question_name: str, dimension: str | None)
 
     columns = _read_columns(survey, question.name, dimension_question)
     weights_raw = columns["weight"]
-    kept = [i for i, raw in enumerate(weights_raw) if _positive_number(raw) is not None]
+    weight_numbers = [_positive_number(raw) for raw in weights_raw]
+    kept = [i for i, weight in enumerate(weight_numbers) if weight is not None]
     excluded = len(weights_raw) - len(kept)
     if not kept:
         raise ValidationError(
@@ -309,7 +310,7 @@ def _question_results(survey: Survey, question_name: str, dimension: str | None)
 
     try:
         design = Design(
-            weights=[_positive_number(weights_raw[i]) or 1.0 for i in kept],
+            weights=[weight_numbers[i] or 1.0 for i in kept],
             strata=pick(columns["stratum"]) if survey.strata_question else None,
             clusters=(
                 # An interview without a cluster is its own PSU.
@@ -326,8 +327,7 @@ def _question_results(survey: Survey, question_name: str, dimension: str | None)
 
     answers_raw = pick(columns["answer"])
     kind: Kind = "mean" if question.type in NUMERIC_TYPES else "proportion"
-    estimate_rows = _estimator(question, answers_raw, design)
-    answered = [_answered(question.type, raw) for raw in answers_raw]
+    estimate_rows, answered = _estimator(question, answers_raw, design)
     threshold = suppression.threshold()
 
     overall = ResultGroup(None, _("Everyone"), sum(answered), False, estimate_rows(None))
@@ -372,7 +372,8 @@ def _read_columns(
         "dimension": dimension_question.name if dimension_question else "",
     }
     wanted = {alias: name for alias, name in wanted.items() if name}
-    submissions = Submission.objects.filter(survey=survey).order_by("pk")
+    # No ordering: the columns come from the same rows of one query, and sorting costs.
+    submissions = Submission.objects.filter(survey=survey).order_by()
     if all("__" not in name for name in wanted.values()):
         rows: Iterable[tuple[Any, ...]] = submissions.annotate(
             **{f"v_{alias}": KT(f"data__{name}") for alias, name in wanted.items()}
@@ -397,6 +398,8 @@ def _read_columns(
 
 
 def _text(raw: Any) -> str:
+    if raw.__class__ is str:
+        return raw.strip()  # type: ignore[no-any-return,unused-ignore]
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
@@ -420,16 +423,11 @@ def _number(raw: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _answered(question_type: str, raw: Any) -> bool:
-    if question_type in NUMERIC_TYPES:
-        return _number(raw) is not None
-    return _text(raw) != ""
-
-
 def _estimator(
     question: SurveyQuestion, answers_raw: list[Any], design: Design
-) -> Any:  # Callable[[list[bool] | None], list[ResultRow]]
-    """A function estimating the question's rows for a domain (None = everyone)."""
+) -> tuple[Callable[[list[bool] | None], list[ResultRow]], list[bool]]:
+    """A function estimating the question's rows for a domain (None = everyone), and which
+    interviews answered the question."""
     if question.type in NUMERIC_TYPES:
         values = [_number(raw) for raw in answers_raw]
         label = _("Mean")
@@ -437,18 +435,19 @@ def _estimator(
         def estimate_mean(domain: list[bool] | None) -> list[ResultRow]:
             return [ResultRow("", label, mean(design, values, domain=domain))]
 
-        return estimate_mean
+        return estimate_mean, [value is not None for value in values]
 
     choices = [
         (str(choice.get("name", "")), label_in_language(choice.get("labels") or {}, ""))
         for choice in question.choices or []
     ]
     known = {name for name, _label in choices}
+    texts = [_text(raw) for raw in answers_raw]
     if question.type == SELECT_MULTIPLE:
-        chosen = [frozenset(_text(raw).split()) if _text(raw) else None for raw in answers_raw]
+        chosen = [frozenset(text.split()) if text else None for text in texts]
         extra = sorted({option for c in chosen if c for option in c} - known)
     else:
-        single = [_text(raw) or None for raw in answers_raw]
+        single = [text or None for text in texts]
         extra = sorted({answer for answer in single if answer} - known)
     # Answers the form's list does not have (a form changed after collection) still count.
     labelled = [(name, label or name) for name, label in choices] + [(e, e) for e in extra]
@@ -461,7 +460,7 @@ def _estimator(
             shares = category_proportions(design, single, names, domain=domain)
         return [ResultRow(name, label, shares[name]) for name, label in labelled]
 
-    return estimate_shares
+    return estimate_shares, [text != "" for text in texts]
 
 
 def _dimension_values(question: SurveyQuestion, values: list[str]) -> list[tuple[str, str]]:

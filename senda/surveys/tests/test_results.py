@@ -396,3 +396,44 @@ def test_comparison_page_and_csv(org_a: Organisation, users_a: dict[str, User]) 
     rows = list(csv.DictReader(io.StringIO(download.content.decode())))
     # The same data twice: no change.
     assert float(rows[0]["difference"]) == pytest.approx(0.0)
+
+
+def test_a_question_name_with_a_double_underscore_is_read_too(
+    survey: Survey, users_a: dict[str, User]
+) -> None:
+    # "__" cannot be spelt as a JSON key lookup: the answers are read whole instead.
+    SurveyQuestion.objects.create(
+        survey=survey, name="knows__v2", path="knows__v2", type="select_one", choices=CHOICES_KNOWS
+    )
+    for submission in Submission.objects.filter(survey=survey):
+        submission.data["knows__v2"] = submission.data["knows"]
+        submission.save(update_fields=["data"])
+
+    renamed = results.question_results(
+        user=users_a[Role.VIEWER], survey_id=survey.pk, question_name="knows__v2"
+    )
+    original = results.question_results(
+        user=users_a[Role.VIEWER], survey_id=survey.pk, question_name="knows"
+    )
+
+    assert renamed.overall.rows == original.overall.rows
+
+
+def test_a_survey_without_weights_counts_each_interview_once(
+    survey: Survey, users_a: dict[str, User]
+) -> None:
+    Survey.objects.filter(pk=survey.pk).update(weight_question="", strata_question="")
+    rows = sample_rows()
+    answered = [r for r in rows if r["knows"]]
+
+    found = results.question_results(
+        user=users_a[Role.VIEWER], survey_id=survey.pk, question_name="knows"
+    )
+
+    yes = found.overall.rows[0].estimate
+    assert yes is not None
+    assert not found.weighted and not found.stratified and found.clustered
+    assert yes.estimate == pytest.approx(
+        sum(1 for r in answered if r["knows"] == "yes") / len(answered)
+    )
+    assert yes.weighted_total == len(answered)
