@@ -13,8 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from senda.insights.engine import Filters, filter_choices
 from senda.insights.sources import DIMENSION_LABELS, TIME_DIMENSIONS
 
-GRANULARITIES = TIME_DIMENSIONS  # week, month, quarter
+GRANULARITIES: tuple[str, ...] = TIME_DIMENSIONS  # finest first: week, month, quarter
 DEFAULT_GRANULARITY = "month"
+GRANULARITY_NAMES: dict[str, Any] = {
+    "week": _("weeks"),
+    "month": _("months"),
+    "quarter": _("quarters"),
+}
 
 # The multi-value filters, in the order the form shows them (GET keys = field names).
 CHOICE_FILTERS = (
@@ -42,7 +47,7 @@ class DashboardFilterForm(forms.Form):
     )
     granularity = forms.ChoiceField(
         label=_("Periods of"),
-        choices=[("week", _("weeks")), ("month", _("months")), ("quarter", _("quarters"))],
+        choices=list(GRANULARITY_NAMES.items()),
     )
     country = forms.MultipleChoiceField(
         label=_("Countries"), required=False, widget=forms.CheckboxSelectMultiple
@@ -79,15 +84,15 @@ class DashboardFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, query: QueryDict, *, filters: Filters) -> None:
+    def __init__(self, query: QueryDict, *, filters: Filters, granularity: str) -> None:
         """Unbound, its initial values read from ``query`` (the period from ``filters``, which
         holds the default when none was given), so the page shows what was asked for, even
-        values the engine refused."""
+        values the engine refused (but the periods the charts were drawn by)."""
         programme = filters.programme
         initial: dict[str, Any] = {
             "start": query.get("start") or filters.start.isoformat(),
             "end": query.get("end") or filters.end.isoformat(),
-            "granularity": query.get("granularity") or DEFAULT_GRANULARITY,
+            "granularity": granularity,
         }
         for name in CHOICE_FILTERS:
             initial[name] = query.getlist(name)

@@ -7,7 +7,7 @@ which decides suppression (always for the CSV, which is an export)."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +27,7 @@ from senda.insights import charts, dashboard_actions, suppression
 from senda.insights.dashboard_forms import (
     DEFAULT_GRANULARITY,
     GRANULARITIES,
+    GRANULARITY_NAMES,
     TIME_DIMENSIONS,
     DashboardFilterForm,
     dimension_label,
@@ -49,6 +50,9 @@ FORBIDDEN_TEMPLATE = "insights/dashboard_forbidden.html"
 PAGE_KEYS = frozenset({"granularity", "indicator", "by", "programme"})
 BY_PREFIX = "by-"
 MAX_CSV_DIMENSIONS = 2
+# The longest period the dashboard computes, and the most periods one time series draws.
+MAX_YEARS = 10
+MAX_PERIODS = 160
 
 staff_page = staff_page_with(FORBIDDEN_TEMPLATE)
 
@@ -135,6 +139,8 @@ def dashboard_csv(request: HttpRequest, programme_id: int) -> HttpResponse:
     filters, errors = Filters.from_query(programme, query)
     if errors:
         return _bad_request(*_messages(errors))
+    if _too_long(filters):
+        return _bad_request(_too_long_message())
     try:
         table = indicator_table(
             user=user, indicator=indicator, filters=filters, by=by, for_export=True
@@ -206,6 +212,14 @@ def _sees_aggregates(user: User) -> bool:
     return user.can(Capability.AGGREGATES_VIEW)
 
 
+def _too_long(filters: Filters) -> bool:
+    return (filters.end - filters.start).days > MAX_YEARS * 366
+
+
+def _too_long_message() -> str:
+    return _("Choose a period of at most %(years)d years.") % {"years": MAX_YEARS}
+
+
 def _engine_query(query: QueryDict) -> QueryDict:
     """The filters part of the query string (the page's own keys taken out)."""
     engine = query.copy()
@@ -218,10 +232,25 @@ def _engine_query(query: QueryDict) -> QueryDict:
 def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpResponse:
     filters, errors = Filters.from_query(programme, _engine_query(request.GET))
     messages = _messages(errors)
+    if _too_long(filters):
+        messages.append(_too_long_message())
+        default = Filters.default(programme)
+        filters = replace(filters, start=default.start, end=default.end)
     granularity = request.GET.get("granularity") or DEFAULT_GRANULARITY
     if granularity not in GRANULARITIES:
         messages.append(_("Choose weeks, months or quarters for the periods."))
         granularity = DEFAULT_GRANULARITY
+    # A chart of hundreds of columns says nothing: a long period is shown by coarser periods.
+    coarser = granularity
+    for coarser in GRANULARITIES[GRANULARITIES.index(granularity) :]:
+        if len(period_starts(coarser, filters.start, filters.end)) <= MAX_PERIODS:
+            break
+    if coarser != granularity:
+        messages.append(
+            _("The period is too long to show by %(chosen)s: it is shown by %(shown)s.")
+            % {"chosen": GRANULARITY_NAMES[granularity], "shown": GRANULARITY_NAMES[coarser]}
+        )
+        granularity = coarser
     base_query = filters.to_query()
     blocks = []
     for indicator in indicators_for(user=user, programme=programme):
@@ -241,7 +270,7 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
         )
     suppressed = any(block.suppression_applied for block in blocks)
     threshold = blocks[0].threshold if blocks else suppression.threshold()
-    form = DashboardFilterForm(request.GET, filters=filters)
+    form = DashboardFilterForm(request.GET, filters=filters, granularity=granularity)
     return render(
         request,
         "insights/dashboard.html",

@@ -352,6 +352,8 @@ def test_the_default_period_is_the_programmes(
         {"area": "XX99"},
         {"organisation": "abc"},
         {"by-reached": "nothing"},
+        {"by-reached": "month"},
+        {"start": "0001-01-01", "end": "9999-12-31"},
     ],
 )
 def test_bad_filter_input_gives_a_clear_message_never_a_500(
@@ -368,9 +370,22 @@ def test_bad_filter_input_gives_a_clear_message_never_a_500(
     assert 'id="filter-errors"' in html
     assert 'id="indicator-reached"' in html
     csv_response = client.get(csv_url(programme), {**query, "indicator": indicator.code})
-    if "by-reached" not in query and "granularity" not in query:
+    if not {"by-reached", "granularity"} & set(query):
         assert csv_response.status_code == 400
         assert csv_response.content.decode().strip()
+
+
+@pytest.mark.django_db
+def test_a_long_period_is_drawn_by_coarser_periods(
+    programme: Programme, indicator: Indicator, people: None, users_a: dict[str, User]
+) -> None:
+    client = client_for(users_a[Role.PROGRAMME_OFFICER])
+    query = {"start": "2020-01-01", "end": "2026-06-30", "granularity": "week"}
+    html = text_of(client.get(dashboard_url(programme), query))
+    assert "The period is too long to show by weeks: it is shown by months." in html
+    assert len(re.findall(r'class="bar" data-key="', html)) == 78
+    assert re.search(r'<option value="month" selected>', html)
+    assert cell(html, "chart-reached-time", "February 2026") == "12"
 
 
 @pytest.mark.django_db
