@@ -16,6 +16,7 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from senda.accounts.models import User
 from senda.core.errors import ValidationError
@@ -76,12 +77,14 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+@require_safe  # read-only pages: nothing here changes anything
 @staff_page
 def results(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """A question's estimates with 95% CIs, design effects and n, by a disaggregation."""
     return _results_page(request, survey_id, template="results.html")
 
 
+@require_safe  # read-only pages: nothing here changes anything
 @staff_page
 def results_print(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """The same results laid out for paper (no form, no menu)."""
@@ -114,6 +117,7 @@ def _results_page(request: HttpRequest, survey_id: UUID, *, template: str) -> Ht
     return render(request, TEMPLATES + template, context)
 
 
+@require_safe  # read-only pages: nothing here changes anything
 @staff_page
 def results_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """The results table as CSV, suppressed like the page."""
@@ -138,6 +142,7 @@ def results_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     return response
 
 
+@require_safe  # read-only pages: nothing here changes anything
 @staff_page
 def comparison(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """A follow-up's estimates beside its baseline's, with the change and its 95% CI."""
@@ -165,6 +170,7 @@ def comparison(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     return render(request, TEMPLATES + "comparison.html", context)
 
 
+@require_safe  # read-only pages: nothing here changes anything
 @staff_page
 def comparison_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """The comparison table as CSV, suppressed like the page."""

@@ -298,14 +298,23 @@ def test_a_survey_of_a_programme_the_organisation_has_no_part_in_is_not_found(
             results.question_results(user=user, survey_id=hidden.pk, question_name="knows")
 
 
-PAGES = ["surveys:results", "surveys:results_print", "surveys:results_csv"]
+PAGES = [
+    "surveys:results",
+    "surveys:results_print",
+    "surveys:results_csv",
+    "surveys:results_comparison",
+    "surveys:results_comparison_csv",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_pages_for_every_role_of_both_organisations(
     page: str, survey: Survey, users_a: dict[str, User], users_b: dict[str, User]
 ) -> None:
-    url = reverse(page, args=[survey.pk]) + "?question=knows&dimension=country"
+    follow_up = make_survey(
+        survey.programme, sample_rows(), name="Seguimiento", round="follow_up", baseline=survey
+    )
+    url = reverse(page, args=[follow_up.pk]) + "?question=knows&dimension=country"
     submissions_before = Submission.objects.count()
     for organisation, users in (("a", users_a), ("b", users_b)):
         for role, user in users.items():
@@ -314,8 +323,8 @@ def test_pages_for_every_role_of_both_organisations(
                 assert response.status_code == 200, (role, organisation)
             else:
                 assert response.status_code == 404, (role, organisation)
-            # Nothing to change here: a POST is refused the same way or not allowed.
-            login_verified(Client(), user).post(url)
+            # Nothing to change here: a POST is not allowed, whoever sends it.
+            assert login_verified(Client(), user).post(url).status_code == 405
     assert Submission.objects.count() == submissions_before
 
 
