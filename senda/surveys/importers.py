@@ -18,12 +18,11 @@ import csv
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 FIELD = "file"
 SUBMISSION_SUFFIXES = (".csv", ".xlsx")
 MAX_REPORTED_ERRORS = 10
+MEMO_LIMIT = 50_000  # texts remembered per column (weights are all different: don't keep all)
 BATCH_SIZE = 1000  # rows an INSERT statement (5 parameters each: SQLite allows 32,766)
 
 # Column names of an interview's id, best first: Kobo's `_uuid` is what its API answers with
@@ -79,9 +79,10 @@ class NewSubmission:
 
 @dataclass
 class ParsedSubmissions:
-    """The rows that are new, checked and ready to store, and what was left out."""
+    """What a read of the table found: interviews handed over to be stored, interviews
+    already there, rows read, and the latest submission time seen."""
 
-    new: list[NewSubmission]
+    added: int
     skipped: int
     total: int
     latest_submitted_at: datetime | None = None
@@ -89,10 +90,11 @@ class ParsedSubmissions:
 
 @dataclass
 class Table:
-    """Rows as read, with how to name a cell's place in a message."""
+    """Rows as read (streamed: a large export is never all in memory as cells), with how to
+    name a cell's place in a message."""
 
     headers: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: Iterable[tuple[int, list[str]]]
     # "spreadsheet": row numbers and column letters; "records": interview ids and field names.
     kind: str = "spreadsheet"
     record_labels: dict[int, str] = field(default_factory=dict)
@@ -132,20 +134,27 @@ def read_csv(content: bytes) -> Table:
     text = _decode(content)
     first_line = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    headers: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
     try:
-        for number, row in enumerate(reader, start=1):
-            if headers is None:
-                headers = [cell.strip() for cell in row]
-                continue
-            if any(cell.strip() for cell in row):
-                rows.append((number, row))
+        headers = [cell.strip() for cell in next(reader, [])]
     except csv.Error as exc:
-        raise ValidationError(
-            {FIELD: [_("The file cannot be read as CSV: %(error)s") % {"error": str(exc)}]}
-        ) from exc
-    return Table(headers=headers or [], rows=rows)
+        raise _csv_error(exc) from exc
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            # Numbered as a spreadsheet shows them: the header is row 1.
+            for number, row in enumerate(reader, start=2):
+                if any(row):  # a row of blanks only is dropped by the check of its id
+                    yield number, row
+        except csv.Error as exc:
+            raise _csv_error(exc) from exc
+
+    return Table(headers=headers, rows=rows())
+
+
+def _csv_error(exc: csv.Error) -> ValidationError:
+    return ValidationError(
+        {FIELD: [_("The file cannot be read as CSV: %(error)s") % {"error": str(exc)}]}
+    )
 
 
 def read_xlsx(content: bytes) -> Table:
@@ -153,26 +162,28 @@ def read_xlsx(content: bytes) -> Table:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        # Kobo and ODK put the interviews on the first sheet (repeats, if any, on the next).
+        values = enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)
+        headers: list[str] = []
+        for _number, cells in values:
+            headers = [_text(cell).strip() for cell in cells]
+            if any(headers):
+                break
     except Exception as exc:  # any reader error means the same: not a workbook
         raise ValidationError(
             {FIELD: [_("The file cannot be read as an Excel workbook (.xlsx).")]}
         ) from exc
-    try:
-        # Kobo and ODK put the interviews on the first sheet (repeats, if any, on the next).
-        worksheet = workbook.worksheets[0]
-        headers: list[str] | None = None
-        rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            row = [_text(value) for value in values]
-            if headers is None:
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for number, cells in values:
+                row = [_text(cell) for cell in cells]
                 if any(cell.strip() for cell in row):
-                    headers = [cell.strip() for cell in row]
-                continue
-            if any(cell.strip() for cell in row):
-                rows.append((number, row))
-    finally:
-        workbook.close()
-    return Table(headers=headers or [], rows=rows)
+                    yield number, row
+        finally:
+            workbook.close()
+
+    return Table(headers=headers, rows=rows())
 
 
 def read_file(content: bytes, filename: str) -> Table:
@@ -369,13 +380,13 @@ def parse_submitted_at(value: str) -> datetime | None:
     if not text:
         return None
     try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         try:  # ODK Briefcase: "Mar 1, 2024 10:20:30 AM"
             parsed = datetime.strptime(text, "%b %d, %Y %I:%M:%S %p")
         except ValueError:
             return None
-    if timezone.is_naive(parsed):
+    if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # both servers export UTC
     return parsed
 
@@ -476,10 +487,16 @@ def _clean_value(question: SurveyQuestion, value: str, index: FormIndex) -> tupl
 
 
 def parse_submissions(
-    *, table: Table, index: FormIndex, existing_ids: set[str]
+    *,
+    table: Table,
+    index: FormIndex,
+    existing_ids: set[str],
+    store: Callable[[list[NewSubmission]], None],
 ) -> ParsedSubmissions:
-    """The table's new interviews, checked against the form; ValidationError (on ``file``)
-    with every problem's row and column when any answer is wrong."""
+    """Check the table's interviews against the form and hand the new ones to ``store`` in
+    batches as the rows are read (a large export is never all in memory). Any wrong answer is
+    a ValidationError (on ``file``) listing every problem's row and column, raised once the
+    table is read: the caller's transaction then takes back whatever was stored."""
     headers = table.headers
     id_columns = [
         (INSTANCE_ID_HEADERS[header], position)
@@ -536,7 +553,13 @@ def parse_submissions(
     # A select_multiple exported both ways: its one-column summary says it all.
     choice_columns = [c for c in choice_columns if c.question.name not in seen_answers]
     checks = [
-        (column.index, column.question.name, column.question, _fast_check(column.question, index))
+        (
+            column.index,
+            column.question.name,
+            column.question,
+            _fast_check(column.question, index),
+            dict[str, str](),
+        )
         for column in answer_columns
     ]
     width = 1 + max(
@@ -544,16 +567,20 @@ def parse_submissions(
     )
     problems = _Problems(table)
     new: list[NewSubmission] = []
-    skipped = 0
+    added = skipped = total = 0
     latest: datetime | None = None
     seen_ids = set(existing_ids)
     for row_number, row in table.rows:
+        total += 1
         if problems.full:
-            break
+            continue  # count the rest, check no more
         if len(row) < width:
             row = row + [""] * (width - len(row))
         instance_id = normalise_instance_id(row[id_index])
         if not instance_id:
+            if not any(cell.strip() for cell in row):
+                total -= 1  # spaces only: an empty row
+                continue
             problems.add(row_number, id_index, _("the interview has no id."))
             continue
         submitted_at: datetime | None = None
@@ -573,20 +600,24 @@ def parse_submissions(
             continue
         seen_ids.add(instance_id)
         data: dict[str, str] = {}
-        for position, name, question, fast_check in checks:
+        for position, name, question, fast_check, known in checks:
             raw = row[position]
-            if not raw:
-                continue
-            raw = raw.strip()
-            if not raw:
-                continue
-            value = fast_check(raw)
+            value = known.get(raw)
             if value is None:
-                value, problem = _clean_value(question, raw, index)
-                if value is None:
-                    problems.add(row_number, position, problem)
-                    continue
-            data[name] = value
+                # First time this column holds this text: check it once, remember the answer
+                # (a survey's answers repeat: choices, small numbers).
+                text = raw.strip()
+                value = (fast_check(text) if text else "") or ""
+                if text and not value:
+                    checked, problem = _clean_value(question, text, index)
+                    if checked is None:
+                        problems.add(row_number, position, problem)
+                        continue
+                    value = checked
+                if len(known) < MEMO_LIMIT:
+                    known[raw] = value
+            if value:
+                data[name] = value
         if choice_columns:
             chosen: dict[str, list[str]] = {}
             for column in choice_columns:
@@ -601,7 +632,13 @@ def parse_submissions(
                     )
             for name, names in chosen.items():
                 data[name] = " ".join(names)
+        added += 1
+        if problems.messages:
+            continue  # nothing more is stored once the file is known to be refused
         new.append(NewSubmission(instance_id, submitted_at, data))
+        if len(new) >= BATCH_SIZE:
+            store(new)
+            new = []
     if problems.messages:
         if problems.full:
             problems.messages.append(
@@ -609,6 +646,6 @@ def parse_submissions(
                 % {"count": MAX_REPORTED_ERRORS}
             )
         raise ValidationError({FIELD: problems.messages})
-    return ParsedSubmissions(
-        new=new, skipped=skipped, total=len(table.rows), latest_submitted_at=latest
-    )
+    if new:
+        store(new)
+    return ParsedSubmissions(added=added, skipped=skipped, total=total, latest_submitted_at=latest)

@@ -14,7 +14,7 @@ from senda.accounts.roles import Role
 from senda.core.errors import PermissionDeniedError, ValidationError
 from senda.core.models import AuditEntry
 from senda.surveys import actions
-from senda.surveys.importers import ImportResult
+from senda.surveys.importers import BATCH_SIZE, ImportResult
 from senda.surveys.models import Submission, Survey
 from senda.surveys.tests.builders import (
     csv_bytes,
@@ -385,3 +385,40 @@ def test_only_a_programme_officer_of_the_lead_imports(
             import_file(survey, actor, fixture_bytes("kobo_xml_values.csv"), "kobo.csv")
 
     assert not Submission.objects.exists()
+
+
+def test_a_wrong_answer_after_many_stored_rows_still_saves_nothing(
+    survey: Survey, officer: User
+) -> None:
+    """Rows are stored in batches as they are read: a wrong answer further down takes every
+    batch back (the action's transaction)."""
+    header, first, *_rest = csv_rows(fixture_bytes("kobo_xml_values.csv"), ";")
+    uuid_column = header.index("_uuid")
+    rows = [header]
+    for number in range(BATCH_SIZE * 2 + 5):
+        row = list(first)
+        row[uuid_column] = f"generated-{number}"
+        rows.append(row)
+    rows[-1][header.index("profile/age")] = "old"
+
+    message = refusal(survey, officer, csv_bytes(rows, ";"))
+
+    assert f"Row {len(rows)}, column G (profile/age): 'old'" in message
+    assert not Submission.objects.exists()
+
+
+def test_at_most_ten_problems_are_listed(survey: Survey, officer: User) -> None:
+    header, first, *_rest = csv_rows(fixture_bytes("kobo_xml_values.csv"), ";")
+    rows = [header]
+    for number in range(30):
+        row = list(first)
+        row[header.index("_uuid")] = f"bad-{number}"
+        row[header.index("profile/sex")] = "?"
+        rows.append(row)
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        import_file(survey, officer, csv_bytes(rows, ";"), "bad.csv")
+
+    messages = caught.value.errors["file"]
+    assert len(messages) == 11
+    assert messages[-1] == "The first 10 problems are shown; nothing was imported."
