@@ -67,11 +67,14 @@ ValueFormat = Callable[[float], str]
 def format_value(value: float, unit: str = "count") -> str:
     """A figure as people read it in the active language: counts whole, shares with a percent
     sign, days with one decimal when they need it."""
+    rounded = round(float(value), 1)
+    if rounded.is_integer():
+        number = number_format(int(rounded), force_grouping=True)
+    else:
+        number = number_format(rounded, decimal_pos=1, force_grouping=True)
     if unit == "percent":
-        return _("%(number)s%%") % {"number": number_format(round(value, 1), decimal_pos=None)}
-    if float(value).is_integer():
-        return number_format(int(value), force_grouping=True)
-    return number_format(round(value, 1), decimal_pos=1, force_grouping=True)
+        return _("%(number)s%%") % {"number": number}
+    return number
 
 
 def time_series_svg(

@@ -98,6 +98,7 @@ class IndicatorBlock:
     threshold: int = 5
     # Filters the indicator's records cannot be restricted by (visits have no sex).
     unsupported_filters: list[str] = field(default_factory=list)
+    target: str = ""
 
 
 def _user(request: HttpRequest) -> User:
@@ -381,6 +382,8 @@ def _indicator_block(
     suppressed = any(t.suppression_applied for t in tables.values())
     unsupported = {key for t in tables.values() for key in t.unsupported_filters}
     block.suppression_applied = suppressed
+    if indicator.target is not None:
+        block.target = charts.format_value(indicator.target, indicator.unit)
     block.unsupported_filters = sorted(dimension_label(key) for key in unsupported)
     block.threshold = table.threshold
     page_query = request.GET.copy()

@@ -204,3 +204,5 @@ def test_format_value_groups_thousands_and_keeps_one_decimal() -> None:
         assert format_value(12345) == "12,345"
         assert format_value(2.25, "days") == "2.2"
         assert format_value(3.0, "days") == "3"
+        assert format_value(75.0, "percent") == "75%"
+        assert format_value(66.66, "percent") == "66.7%"

@@ -559,7 +559,8 @@ def test_every_default_indicator_renders(
         assert f'id="indicator-{indicator.code}"' in html
     assert html.count('class="headline-figure"') == len(defaults)
     share = html[html.index('id="indicator-referrals-attended-share"') :]
-    assert re.search(r'class="headline-figure">75(\.0)?%<', share)
+    assert re.search(r'class="headline-figure">75%</strong>', share)
+    assert re.search(r'<span class="target">\(target: 70%\)', share)
     median = html[html.index('id="indicator-referral-days-to-attend"') :]
     assert re.search(r'class="headline-figure">3<', median)
     # Shares and medians are drawn as lines (a column would suggest they add up).
