@@ -354,3 +354,26 @@ def test_dashboard_filters_on_people_and_those_a_source_cannot_apply(
         filters=filters,
     )
     assert visits.unsupported_filters == ["sex"]
+
+
+def test_totals_of_people_take_one_query_grouping_sets_on_postgresql(
+    programme: Programme, org_a: Organisation, officer: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = PersonFactory.create(organisation=org_a)
+    orientation(person, ["documents"], aware(DAY))
+    orientation(person, ["documents"], aware(DAY + datetime.timedelta(days=40)))
+    indicator = IndicatorFactory.create(source="orientations", measure=Measure.PEOPLE)
+    filters = Filters(programme=programme, start=START, end=END)
+    indicator_table(user=officer, indicator=indicator, filters=filters, by=["month"])
+    with CaptureQueriesContext(connection) as captured:
+        result = indicator_table(user=officer, indicator=indicator, filters=filters, by=["month"])
+    assert result.total.value == 1  # one person in two months
+    aggregate = [q["sql"] for q in captured.captured_queries if "COUNT(DISTINCT" in q["sql"]]
+    assert len(aggregate) == 1
+    if connection.vendor == "postgresql":
+        assert "GROUPING SETS" in aggregate[0]
+    else:
+        assert "UNION ALL" in aggregate[0]
