@@ -446,3 +446,22 @@ def test_a_survey_without_weights_counts_each_interview_once(
         sum(1 for r in answered if r["knows"] == "yes") / len(answered)
     )
     assert yes.weighted_total == len(answered)
+
+
+def test_results_page_reads_a_bounded_number_of_queries(
+    survey: Survey, users_a: dict[str, User], django_assert_max_num_queries: Any
+) -> None:
+    client = login_verified(Client(), users_a[Role.VIEWER])
+    url = reverse("surveys:results", args=[survey.pk]) + "?question=knows&dimension=country"
+    client.get(url)  # warm the session
+
+    more_rows = sample_rows() * 5
+    Submission.objects.bulk_create(
+        Submission(survey=survey, instance_id=f"more:{i}", data=data)
+        for i, data in enumerate(more_rows)
+    )
+    # Whatever the number of interviews: session, user, membership, the survey and its
+    # questions (for the form and for the estimate) and the submissions in one query.
+    with django_assert_max_num_queries(10):
+        response = client.get(url)
+    assert response.status_code == 200
