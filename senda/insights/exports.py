@@ -66,22 +66,19 @@ from senda.insights.suppression import Figure, suppress_counts, threshold
 # Pseudonyms
 
 
-@lru_cache(maxsize=1)
 def _pseudonym_key() -> bytes:
     # Derived from the first search key (itself from the environment, never the database), for
     # this purpose only: knowing a pseudonym says nothing about a search hash, and the reverse.
+    # Not cached here: the search keys are (and a rotation resets them), and one HMAC is cheap.
     return bytes.fromhex(keyed_hash("insights.export-pseudonyms", "v1"))
-
-
-def reset_pseudonym_key() -> None:
-    """Forget the derived key (tests change the search keys)."""
-    _pseudonym_key.cache_clear()
 
 
 def pseudonym(kind: str, record_id: object) -> str:
     """A stable pseudonymous id for a record: the same in every export (files can be joined),
     different for each kind of record, and not reversible without the key. 64 bits: no
-    collision is expected below billions of records."""
+    collision is expected below billions of records. A rotation of the first search key
+    (``SENDA_SEARCH_KEYS``) gives new pseudonyms: files exported before and after it do not
+    join."""
     digest = hmac.new(_pseudonym_key(), f"{kind}:{record_id}".encode(), hashlib.sha256)
     return f"{kind[0]}-{digest.hexdigest()[:16]}"
 

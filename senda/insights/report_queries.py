@@ -386,7 +386,9 @@ def _covid_block(filters: Filters, threshold: int) -> Block:
     )
     counts = {
         (row["outcome"] or ""): row["people"]
-        for row in referrals.values("outcome").annotate(people=Count("person", distinct=True))
+        for row in referrals.values("outcome")
+        .annotate(people=Count("person", distinct=True))
+        .order_by()
     }
     total = referrals.aggregate(people=Count("person", distinct=True))["people"] or 0
     keys = [*(str(outcome) for outcome in COVID_OUTCOMES), "pending"]
