@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -16,7 +16,6 @@ from senda.core.audit import audit
 from senda.core.errors import PermissionDeniedError, ValidationError
 from senda.surveys import kobo
 from senda.surveys.importers import (
-    BATCH_SIZE,
     FormIndex,
     ImportResult,
     NewSubmission,
@@ -317,8 +316,8 @@ def survey_set_kobo(
 
 
 def _insert_submissions(survey: Survey, items: list[NewSubmission], imported_at: datetime) -> None:
-    """Insert the new submissions: PostgreSQL's COPY, or on SQLite many rows a statement.
-    Written below the ORM on purpose: a model instance per row cost two thirds of a
+    """Insert the new submissions: PostgreSQL's COPY, elsewhere one prepared statement run
+    for every row. Written below the ORM on purpose: a model instance per row cost two thirds of a
     100,000-interview import, and PostgreSQL takes COPY many times faster than INSERTs (see
     bench/survey_import_bench.py). The rows are those ``bulk_create`` would write."""
     meta = Submission._meta
@@ -346,24 +345,26 @@ def _insert_submissions(survey: Survey, items: list[NewSubmission], imported_at:
                     )
                 )
         return
-    statement_start = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-    row_placeholder = "(%s, %s, %s, %s, %s)"
+    statement = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
     survey_value = fields[0].get_db_prep_save(survey.pk, connection)
     imported_value = fields[4].get_db_prep_save(imported_at, connection)
-    time_field, data_field = fields[2], fields[3]
+    operations = connection.ops
     with connection.cursor() as cursor:
-        for start in range(0, len(items), BATCH_SIZE):
-            batch = items[start : start + BATCH_SIZE]
-            params: list[Any] = []
-            for item in batch:
-                params += [
+        # The backend's own conversions, as the fields would call them (a datetime in UTC, the
+        # answers as JSON), without the field's per-value checks.
+        cursor.executemany(
+            statement,
+            [
+                (
                     survey_value,
                     item.instance_id,
-                    time_field.get_db_prep_save(item.submitted_at, connection),
-                    data_field.get_db_prep_save(item.data, connection),
+                    operations.adapt_datetimefield_value(item.submitted_at),
+                    operations.adapt_json_value(item.data, None),
                     imported_value,
-                ]
-            cursor.execute(statement_start + ", ".join([row_placeholder] * len(batch)), params)
+                )
+                for item in items
+            ],
+        )
 
 
 def _read_and_store(survey: Survey, table: Table, imported_at: datetime) -> ParsedSubmissions:

@@ -36,7 +36,7 @@ FIELD = "file"
 SUBMISSION_SUFFIXES = (".csv", ".xlsx")
 MAX_REPORTED_ERRORS = 10
 MEMO_LIMIT = 50_000  # texts remembered per column (weights are all different: don't keep all)
-BATCH_SIZE = 1000  # rows an INSERT statement (5 parameters each: SQLite allows 32,766)
+BATCH_SIZE = 1000  # interviews handed to the database at once
 
 # Column names of an interview's id, best first: Kobo's `_uuid` is what its API answers with
 # too, so a file import and a pull of the same interview meet.

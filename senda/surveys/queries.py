@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from senda.accounts.roles import Capability, role_can
 from senda.core.errors import NotFoundError
 from senda.core.queries import get_or_not_found
 from senda.insights.models import Programme
+from senda.insights.queries import programmes_visible_to
 from senda.surveys.models import Submission, Survey, SurveyQuestion
 
 if TYPE_CHECKING:
@@ -27,19 +28,6 @@ def _membership_with(user: User, capability: Capability) -> UUID | None:
     if membership is None or not role_can(membership.role, capability):
         return None
     return membership.organisation_id
-
-
-def programmes_visible_to(*, user: User) -> QuerySet[Programme]:
-    """The programmes whose figures ``user`` may see: their organisation leads it, is a
-    partner or a viewer, and their role sees aggregates (the rule of senda.insights)."""
-    organisation_id = _membership_with(user, Capability.AGGREGATES_VIEW)
-    if organisation_id is None:
-        return Programme.objects.none()
-    return Programme.objects.filter(
-        Q(lead_id=organisation_id)
-        | Q(organisations__id=organisation_id)
-        | Q(viewer_organisations__id=organisation_id)
-    ).distinct()
 
 
 def programmes_managed_by(*, user: User) -> QuerySet[Programme]:
@@ -65,6 +53,7 @@ def may_manage_survey(*, user: User, survey: Survey) -> bool:
 def surveys_visible_to(*, user: User) -> QuerySet[Survey]:
     """The surveys of the programmes ``user`` sees, with their programme and submission count
     (``submission_count``), newest first within each programme."""
+    # One rule for who sees a programme, the one of senda.insights.
     visible = programmes_visible_to(user=user).values("pk")
     return (
         Survey.objects.filter(programme__in=visible)
