@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,7 +19,8 @@ from senda.accounts.models import User
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.views import staff_page_with
 from senda.insights import exports
-from senda.insights.engine import Filters, allowed_dimensions, filter_choices, indicators_for
+from senda.insights.dashboard_forms import DashboardFilterForm
+from senda.insights.engine import Filters, allowed_dimensions, indicators_for
 from senda.insights.hxl import HxlTable, to_csv, to_xlsx
 from senda.insights.models import Indicator, Programme
 from senda.insights.queries import indicator_get, programme_get, programmes_visible_to
@@ -108,12 +109,15 @@ def _home_context(
         context["record_organisation"] = exports.record_export_organisation(user=user)
     if programme is not None:
         default = Filters.default(programme)
+        query = request.GET if request.method == "GET" else QueryDict()
+        # The dashboard's form renders the engine's filter choices (and keeps what was chosen).
+        filter_form = DashboardFilterForm(query, filters=default, granularity="month")
         context.update(
             {
                 "indicators": indicators_for(user=user, programme=programme, dashboard_only=False),
                 "default_start": default.start,
                 "default_end": default.end,
-                "choices": filter_choices(programme),
+                "filter_fields": filter_form.choice_fields,
             }
         )
     return context

@@ -392,3 +392,39 @@ def test_period_default_is_the_programme_s(org_a: Organisation, users_a: dict[st
     world.programme.save()
     page = client_for(users_a[Role.PROGRAMME_OFFICER]).get(reverse("insights:exports"))
     assert 'value="2026-01-01"' in page.content.decode()
+
+
+def test_filters_apply_and_all_indicators_fit_one_csv(
+    org_a: Organisation, org_b: Organisation, users_a: dict[str, User]
+) -> None:
+    world = build_world(org_a, org_b)  # its 7 people live in PA0805, part of PA08
+    client = client_for(users_a[Role.PROGRAMME_OFFICER])
+    page = client.get(reverse("insights:exports"), {"programme": world.programme.pk})
+    assert 'name="area"' in page.content.decode() and 'value="PA08"' in page.content.decode()
+
+    def total(area: str) -> str | None:
+        response = client.get(
+            indicator_url(),
+            {
+                "programme": world.programme.pk,
+                "indicator": "people-registered",
+                "area": area,
+                **PERIOD,
+            },
+        )
+        _tags, rows = hxl_rows(response.content)
+        return next(row for row in rows if row.get("#meta+row_type") == "total").get(
+            "#indicator+value"
+        )
+
+    assert total("PA08") == "7"
+    assert total("PA03") == "0"
+    # every dashboard indicator in one CSV: the same columns, one block of rows each
+    response = client.get(
+        indicator_url(), {"programme": world.programme.pk, "indicator": "all", **PERIOD}
+    )
+    assert response.status_code == 200
+    _tags, rows = hxl_rows(response.content)
+    codes = {row.get("#indicator+code") for row in rows}
+    assert {"people-reached", "referrals-by-reason", "people-trained"} <= codes
+    assert sum(1 for row in rows if row.get("#meta+row_type") == "total") == len(codes)
