@@ -84,3 +84,22 @@ def test_officer_writes_the_narrative_and_prints_the_report(
     assert page.locator("article.printed-report h1").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf[:4] == b"%PDF"
+
+
+def test_officer_downloads_an_hxl_export(live_server: Any, page: Any, officer: User) -> None:
+    base = live_server.url
+    browser_login(page, base, officer, TEST_PASSWORD)
+    page.goto(f"{base}/en/staff/insights/exports/")
+    page.wait_for_selector("h1:has-text('Data exports')")
+    assert_accessible(page)
+    page.select_option("#indicator", "people-reached")
+    page.select_option("#by-1", "sex")
+    with page.expect_download() as download_info:
+        page.click("#indicator-export button:has-text('Download CSV')")
+    with open(download_info.value.path(), encoding="utf-8-sig") as downloaded:
+        lines = downloaded.read().splitlines()
+    tags = next(line for line in lines if line.startswith("#indicator+code"))
+    assert "#meta+sex+code" in tags and "#meta+suppressed" in tags
+    with page.expect_download() as download_info:
+        page.click("#records-export button:has-text('Download')")
+    assert download_info.value.suggested_filename.startswith("salud-migrante-people-")
