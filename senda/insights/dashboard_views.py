@@ -410,6 +410,25 @@ def _row(label: str, cell: Cell, table: Table) -> TableRow:
     )
 
 
+def _centroids(pcodes: list[str]) -> dict[str, tuple[float, float]]:
+    """Latitude and longitude of admin areas, read once per process: reference data that
+    only changes with a migration, and every map of the page needs it."""
+    missing = [pcode for pcode in pcodes if pcode not in _CENTROIDS]
+    if missing:
+        found = {
+            pcode: (latitude, longitude)
+            for pcode, latitude, longitude in AdminArea.objects.filter(
+                pcode__in=missing
+            ).values_list("pcode", "latitude", "longitude")
+        }
+        # Keys that are no area ("unknown": not recorded) are remembered as such too.
+        _CENTROIDS.update({pcode: found.get(pcode) for pcode in missing})
+    return {pcode: centroid for pcode in pcodes if (centroid := _CENTROIDS.get(pcode)) is not None}
+
+
+_CENTROIDS: dict[str, tuple[float, float] | None] = {}
+
+
 def _chart_block(
     table: Table, *, kind: str, title: str, csv_url: str, periods: list[date] | None = None
 ) -> ChartBlock:
@@ -468,18 +487,13 @@ def _chart_block(
             "Each circle sits at the centre of its area and its size follows the figure. "
             "Area boundaries are not drawn: Senda has no boundary shapes."
         )
-        centroids = {
-            area.pcode: area
-            for area in AdminArea.objects.filter(pcode__in=[v.key for v in values]).only(
-                "pcode", "latitude", "longitude", "name"
-            )
-        }
+        centroids = _centroids([value.key for value in values])
         places = [
             charts.MapPlace(
                 key=value.key,
                 label=value.label,
-                latitude=centroids[value.key].latitude,
-                longitude=centroids[value.key].longitude,
+                latitude=centroids[value.key][0],
+                longitude=centroids[value.key][1],
                 value=value.value,
                 suppressed=value.suppressed,
             )
