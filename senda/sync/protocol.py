@@ -1,10 +1,14 @@
 """The sync protocol as plain functions (the API, the tests and the bench call them): ``push``
 applies a device's changes, ``pull`` sends what the device should hold.
 
-Upload: records are applied in order, each in its own transaction together with its receipt,
-through the same actions as the staff pages, at the time the worker saved them (the device's
-clock corrected by its offset from the server's). A key seen before answers with the stored
-result; two uploads of the same key at once are serialised by the receipt's unique key.
+Upload: records are applied in order, the batch in one transaction, each change with its
+receipt, at the time the worker saved it (the device's clock corrected by its offset from the
+server's). New records are checked one by one exactly as their actions check them and written
+together (``senda.casework.actions.bulk``); other changes go through the same actions as the
+staff pages, each in a savepoint (see "Upload in bulk" below). A key seen before answers with
+the stored result; two uploads of the same key at once are serialised by the receipt's unique
+key. ``push(bulk=False)`` applies each record in its own transaction through the per-record
+actions (same rows, same answers; the equivalence test compares them).
 """
 
 from __future__ import annotations

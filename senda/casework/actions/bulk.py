@@ -31,7 +31,7 @@ from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Capability
 from senda.casework import access, conf
 from senda.casework.actions import activities, orientations, people, referrals, tasks
-from senda.casework.keys import new_card_code, search_digests
+from senda.casework.keys import name_words, new_card_code
 from senda.casework.models import (
     ConsentEvent,
     ConsentScope,
@@ -51,6 +51,7 @@ from senda.casework.models import (
     ReferralEvent,
     ReferralReason,
     ReferralStatus,
+    SearchKeyKind,
     Topic,
     TopicUse,
     Urgency,
@@ -58,6 +59,7 @@ from senda.casework.models import (
 )
 from senda.core import clock
 from senda.core.audit import current_context
+from senda.core.crypto import keyed_hash, normalise_phone, sounds_like
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.models import AuditEntry
 from senda.directory.models import Location, Service, ServiceAtLocation
@@ -89,6 +91,7 @@ class FieldBatch:
         self._workable: dict[Any, Person | None] = {}
         self._rules: dict[str, list[FollowUpRule]] = {}
         self._services: dict[tuple[Any, Any], tuple[Service, Location] | ValidationError] = {}
+        self._word_digests: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
 
     def __len__(self) -> int:
         return len(self.audits)
@@ -194,6 +197,25 @@ class FieldBatch:
             raise NotFoundError(str(person.pk))
         return found
 
+    def _search_digests(self, person: Person) -> set[tuple[str, str]]:
+        """``keys.search_digests`` of the person, each word hashed once per batch (names
+        repeat: a batch's family names, a phone's default given names)."""
+        digests: set[tuple[str, str]] = set()
+        for word in name_words(person.given_name, person.family_name):
+            if word not in self._word_digests:
+                self._word_digests[word] = (
+                    (SearchKeyKind.NAME_WORD, keyed_hash(SearchKeyKind.NAME_WORD, word)),
+                    (
+                        SearchKeyKind.NAME_SOUND,
+                        keyed_hash(SearchKeyKind.NAME_SOUND, sounds_like(word)),
+                    ),
+                )
+            digests.update(self._word_digests[word])
+        phone = normalise_phone(person.phone)
+        if phone:
+            digests.add((SearchKeyKind.PHONE, keyed_hash(SearchKeyKind.PHONE, phone)))
+        return digests
+
     def _touch(self, person: Person, moment: datetime.datetime) -> None:
         """``people.person_touch`` for a person of this batch (new or existing)."""
         if person.last_activity_at is None or person.last_activity_at < moment:
@@ -282,7 +304,7 @@ class FieldBatch:
             PersonSearchKey(
                 person_id=person.pk, organisation_id=self.organisation.pk, kind=k, digest=d
             )
-            for k, d in sorted(search_digests(person.given_name, person.family_name, person.phone))
+            for k, d in sorted(self._search_digests(person))
         )
         given = [ConsentScope.RECORD]
         if consent_contact:
@@ -584,7 +606,8 @@ def _settle_card_codes(batch: FieldBatch) -> None:
             if code not in taken and code not in fresh:
                 fresh[code] = person
         clash = set(Person.objects.filter(code__in=list(fresh)).values_list("code", flat=True))
-        needing = [person for person in needing if person not in fresh.values()]
+        coded = {id(person) for person in fresh.values()}
+        needing = [person for person in needing if id(person) not in coded]
         for code, person in fresh.items():
             if code in clash:
                 needing.append(person)

@@ -346,3 +346,24 @@ def test_the_same_device_uuid_taken_meanwhile_falls_back_record_by_record(
     assert [a["status"] for a in answer["results"]] == ["applied", "duplicate", "applied"]
     assert Person.objects.filter(client_uuid__in=[c["id"] for c in batch]).count() == 3
     assert SyncReceipt.objects.filter(device=device).count() == 3
+
+
+@pytest.mark.parametrize(
+    ("given_name", "family_name", "phone"),
+    [
+        ("José José", "Pérez-Núñez", "+507 6123-4567"),
+        ("Yésica", "O'Neil de la Cruz", ""),
+        ("Wilmer  Ch", "Quiñónez", "61234567"),
+        ("A", "B", "+58 (412) 555 12 34"),
+    ],
+)
+def test_the_batch_hashes_the_search_keys_as_a_registration_does(
+    org_a: Organisation, users_a: dict[str, User], given_name: str, family_name: str, phone: str
+) -> None:
+    from senda.casework.actions.bulk import FieldBatch
+    from senda.casework.keys import search_digests
+
+    batch = FieldBatch(actor=users_a[Role.HEALTH_PROMOTER], organisation=org_a)
+    person = Person(given_name=given_name, family_name=family_name, phone=phone)
+    twice = [batch._search_digests(person), batch._search_digests(person)]  # the second memoised
+    assert twice == [search_digests(given_name, family_name, phone)] * 2
