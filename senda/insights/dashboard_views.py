@@ -47,7 +47,7 @@ from senda.insights.sources import period_label
 
 FORBIDDEN_TEMPLATE = "insights/dashboard_forbidden.html"
 # Keys of the query string that are the dashboard's own, not the engine's filters.
-PAGE_KEYS = frozenset({"granularity", "indicator", "by", "programme"})
+PAGE_KEYS = frozenset({"granularity", "indicator", "by"})
 BY_PREFIX = "by-"
 MAX_CSV_DIMENSIONS = 2
 # The longest period the dashboard computes, and the most periods one time series draws.
@@ -120,6 +120,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 
 @staff_page
 def dashboard(request: HttpRequest, programme_id: int) -> HttpResponse:
+    """One programme's dashboard (404 for a programme the user does not see)."""
     user = _user(request)
     return _dashboard(request, user, programme_get(user=user, programme_id=programme_id))
 
@@ -160,7 +161,8 @@ def dashboard_csv(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
     """Codes and labels per breakdown, the value (empty when suppressed) and a flag column;
-    the total last. The unweighted contributors are left out: they would undo suppression."""
+    cells, then margins, then the total. The unweighted contributors are left out: they
+    would undo suppression."""
     writer = csv.writer(response)
     header = ["indicator", "unit", "period_start", "period_end"]
     for key in table.dimensions:
@@ -186,6 +188,10 @@ def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
 
     for cell in table.cells:
         writer.writerow(row(cell, total=False))
+    # A 2-D table's margins: the total of each value of one breakdown over the other.
+    for margin in table.margins.values():
+        for cell in margin:
+            writer.writerow(row(cell, total=False))
     writer.writerow(row(table.total, total=True))
 
 
@@ -255,8 +261,6 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
     base_query = filters.to_query()
     blocks = []
     for indicator in indicators_for(user=user, programme=programme):
-        if not indicator.show_on_dashboard:
-            continue
         blocks.append(
             _indicator_block(
                 request,

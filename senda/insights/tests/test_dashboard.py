@@ -451,9 +451,15 @@ def test_the_csv_follows_the_filters_and_takes_two_breakdowns(
         "value",
         "suppressed",
     ]
-    assert {(row["area"], row["month"], row["value"]) for row in rows if row["area"]} == {
-        ("HN01", "2026-02-01", "12")
+    assert {(row["area"], row["month"], row["value"]) for row in rows} == {
+        ("HN01", "2026-02-01", "12"),
+        # The margins (each area over the months, each month over the areas), the total.
+        ("HN01", "", "12"),
+        ("", "2026-02-01", "12"),
+        ("", "", "12"),
     }
+    margin = next(row for row in rows if row["area"] == "HN01" and not row["month"])
+    assert margin["month_label"] == "Total" and margin["area_label"] == "Atlántida"
 
 
 @pytest.mark.django_db
