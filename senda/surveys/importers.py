@@ -132,7 +132,8 @@ def _delimiter(first_line: str) -> str:
 
 def read_csv(content: bytes) -> Table:
     text = _decode(content)
-    first_line = text.split("\n", 1)[0]
+    end_of_header = text.find("\n")
+    first_line = text if end_of_header < 0 else text[:end_of_header]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     try:
         headers = [cell.strip() for cell in next(reader, [])]
