@@ -1,6 +1,6 @@
 """The programme dashboard in a real headless Chromium at a phone's width (360 px): it renders
-without sideways scrolling, a filter changes the figures, a chart's CSV downloads, and axe-core
-finds no WCAG 2.2 AA violation."""
+without sideways scrolling, a filter changes the figures, print keeps the figures and drops the
+controls, a chart's CSV downloads, and axe-core finds no WCAG 2.2 AA violation."""
 
 from __future__ import annotations
 
@@ -101,6 +101,17 @@ def test_the_dashboard_on_a_phone_filters_and_downloads_its_csv(
     assert headline(page) == "6"
     assert page.is_checked("input[name=sex][value=male]")
     assert_accessible(page)
+
+    # On paper: no filters, menus or links to switch, every chart and table kept, and the
+    # filters in use written out.
+    page.emulate_media(media="print")
+    assert page.locator("form.filters").is_hidden()
+    assert page.locator("nav.main").is_hidden()
+    assert page.locator(".dimension-switch").first.is_hidden()
+    assert page.locator("svg.chart").first.is_visible()
+    assert page.locator("table.figures").first.is_visible()
+    assert "Sex: Male" in page.locator(".applied-filters").inner_text()
+    page.emulate_media(media="screen")
 
     # The bars' CSV: an export, so suppressed, with a header row first.
     link = page.locator("#chart-reached-bars-pair .csv-link a")
