@@ -55,24 +55,52 @@ class SectionSpec:
     blocks: tuple[BlockSpec, ...]
 
 
+# People reached = registered (each person once) + tallied at outreach (no personal data).
+REACH_CODES = ("people-reached", "people-registered", "people-tallied")
+
+
+def builtin_indicators() -> dict[str, Indicator]:
+    """Indicators the report needs that are not among the defaults, defined the same way (as
+    data, computed by the engine) but never stored: a programme's own indicator with the same
+    code takes their place."""
+    tallied = Indicator(
+        code="people-tallied",
+        name="Personas contadas en actividades de alcance",
+        definition="Personas contadas en las actividades de alcance comunitario (conteos por "
+        "sexo, grupo de edad y comunidad, sin datos personales).",
+        translations={
+            "en": {
+                "name": "People tallied at outreach",
+                "definition": "People counted at outreach activities (tallies by sex, age "
+                "group and community, no personal data).",
+            }
+        },
+        unit="count",
+        source="outreach",
+        measure="sum",
+        allowed_dimensions=[
+            "country",
+            "area",
+            "month",
+            "quarter",
+            "organisation",
+            "sex",
+            "age_group",
+            "community",
+        ],
+    )
+    return {tallied.code: tallied}
+
+
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "reach",
         gettext_lazy("Reach"),
         (
-            BlockSpec(
-                gettext_lazy("People reached and registered"),
-                ("people-reached", "people-registered"),
-            ),
-            BlockSpec(gettext_lazy("People reached by sex"), ("people-reached",), ("sex",)),
-            BlockSpec(
-                gettext_lazy("People reached by age group"), ("people-reached",), ("age_group",)
-            ),
-            BlockSpec(
-                gettext_lazy("People reached: migrants and host community"),
-                ("people-reached",),
-                ("community",),
-            ),
+            BlockSpec(gettext_lazy("People reached"), REACH_CODES),
+            BlockSpec(gettext_lazy("By sex"), REACH_CODES, ("sex",)),
+            BlockSpec(gettext_lazy("By age group"), REACH_CODES, ("age_group",)),
+            BlockSpec(gettext_lazy("Migrants and host community"), REACH_CODES, ("community",)),
         ),
     ),
     SectionSpec(
@@ -458,6 +486,8 @@ def donor_report_get(
         indicator.code: indicator
         for indicator in indicators_for(user=user, programme=programme, dashboard_only=False)
     }
+    for code, indicator in builtin_indicators().items():
+        available.setdefault(code, indicator)
     sections = [
         Section(
             key=spec.key,
