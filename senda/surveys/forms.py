@@ -69,6 +69,42 @@ class SurveyCreateForm(forms.Form):
         return upload
 
 
+class SurveyEditForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    round = forms.ChoiceField(label=_("Round"), choices=SurveyRound.choices)
+    baseline = forms.ModelChoiceField(
+        queryset=Survey.objects.none(),
+        required=False,
+        label=_("Baseline survey"),
+        help_text=_("For a follow-up: the baseline its results are compared with."),
+    )
+    xlsform = forms.FileField(
+        label=_("New version of the form (XLSForm)"),
+        required=False,
+        help_text=_(
+            "Optional. The questions are replaced; interviews already imported stay. Design "
+            "choices naming a question the new form lacks are cleared."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls"}),
+    )
+
+    def __init__(self, *args: Any, baselines: Iterable[Survey], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        baseline_field = self.fields["baseline"]
+        assert isinstance(baseline_field, forms.ModelChoiceField)
+        baseline_field.queryset = Survey.objects.filter(pk__in=[s.pk for s in baselines])
+
+    def clean_xlsform(self) -> Any:
+        upload = self.cleaned_data.get("xlsform")
+        if upload and not _suffix_ok(upload.name, XLSFORM_SUFFIXES):
+            raise forms.ValidationError(
+                _("Upload the form as an XLSForm spreadsheet (.xlsx or .xls).")
+            )
+        if upload and upload.size > MAX_FORM_BYTES:
+            raise forms.ValidationError(_("The form is larger than 10 MB."))
+        return upload
+
+
 class SubmissionsImportForm(forms.Form):
     file = forms.FileField(
         label=_("Submissions (CSV or XLSX export)"),

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.survey_list, name="list"),
     path("new/", views.survey_create, name="create"),
     path("<uuid:survey_id>/", views.survey_detail, name="detail"),
+    path("<uuid:survey_id>/edit/", views.survey_edit, name="edit"),
     path("<uuid:survey_id>/import/", views.survey_import, name="import"),
     path("<uuid:survey_id>/kobo/", views.survey_kobo, name="kobo"),
     path("<uuid:survey_id>/kobo/pull/", views.survey_pull, name="pull"),

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -26,6 +27,7 @@ from senda.surveys.forms import (
     SubmissionsImportForm,
     SurveyCreateForm,
     SurveyDesignForm,
+    SurveyEditForm,
 )
 from senda.surveys.importers import ImportResult
 from senda.surveys.models import SURVEY_DIMENSIONS, Survey
@@ -195,6 +197,52 @@ def _managed_survey(request: HttpRequest, survey_id: UUID) -> Survey:
             )
         )
     return survey
+
+
+@staff_page
+def survey_edit(request: HttpRequest, survey_id: UUID) -> HttpResponse:
+    user = _user(request)
+    survey = _managed_survey(request, survey_id)
+    baselines = (
+        queries.surveys_visible_to(user=user)
+        .filter(programme=survey.programme, round="baseline")
+        .exclude(pk=survey.pk)
+    )
+    posted = request.method == "POST"
+    form = SurveyEditForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        baselines=list(baselines),
+        initial={"name": survey.name, "round": survey.round, "baseline": survey.baseline_id},
+    )
+    if posted and form.is_valid():
+        upload = form.cleaned_data["xlsform"]
+        try:
+            # One step for the analyst: the new name and the new form are saved together.
+            with transaction.atomic():
+                actions.survey_update(
+                    actor=user,
+                    survey=survey,
+                    name=form.cleaned_data["name"],
+                    round=form.cleaned_data["round"],
+                    baseline=form.cleaned_data["baseline"],
+                )
+                if upload:
+                    actions.survey_replace_form(
+                        actor=user, survey=survey, xlsform=upload.read(), filename=str(upload.name)
+                    )
+        except ValidationError as error:
+            survey.refresh_from_db()
+            _apply(form, error)
+        else:
+            messages.success(request, _("Survey saved."))
+            return HttpResponseRedirect(_detail_url(survey))
+    return render(
+        request,
+        "surveys/edit.html",
+        {"survey": survey, "form": form},
+        status=400 if posted else 200,
+    )
 
 
 @staff_page

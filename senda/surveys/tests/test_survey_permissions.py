@@ -86,6 +86,7 @@ def writes(survey: Survey, programme: Programme) -> dict[str, tuple[str, dict[st
             {"kobo_url": "https://evil.example", "kobo_asset_uid": "abc", "kobo_token": "t"},
         ),
         "pull": (url("pull", survey.pk), {}),
+        "edit": (url("edit", survey.pk), {"name": "Renamed", "round": "baseline"}),
         "design": (url("design", survey.pk), {"weight_question": "weight"}),
     }
 
@@ -108,20 +109,22 @@ def test_pages_by_role_and_organisation(
     detail = client.get(url("detail", survey.pk))
     create = client.get(url("create"))
     design = client.get(url("design", survey.pk))
+    edit = client.get(url("edit", survey.pk))
 
     assert listed.status_code == (200 if sees(role) or manages(role) else 403)
     if listed.status_code == 200:
         assert (survey.name in listed.content.decode()) is in_lead
     assert detail.status_code == (200 if in_lead and sees(role) else 404)
     assert create.status_code == (200 if in_lead and manages(role) else 403)
-    assert design.status_code == (
-        200 if in_lead and manages(role) else (403 if in_lead and sees(role) else 404)
-    )
+    for managed_page in (design, edit):
+        assert managed_page.status_code == (
+            200 if in_lead and manages(role) else (403 if in_lead and sees(role) else 404)
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("organisation", ["a", "b"])
-@pytest.mark.parametrize("write", ["create", "import", "kobo", "pull", "design"])
+@pytest.mark.parametrize("write", ["create", "import", "kobo", "pull", "design", "edit"])
 def test_refused_writes_change_nothing(
     client: Client,
     role: str,

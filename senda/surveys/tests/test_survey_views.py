@@ -339,3 +339,51 @@ def test_the_staff_menu_links_the_surveys(
             home = reverse("directory:staff_home")
         page = client.get(url("list") if shown else home).content
         assert (f'href="{url("list")}"'.encode() in page) is shown, role
+
+
+def test_edit_the_survey_and_replace_its_form(
+    client_as: Any, officer: User, programme: Programme, survey: Survey
+) -> None:
+    baseline = make_survey(actor=officer, programme=programme, name="Baseline 2024")
+    new_form = xlsform(
+        [["type", "name", "label"], ["select_one yn", "sex", "Sex"], ["decimal", "weight", "W"]],
+        [["list_name", "name", "label"], ["yn", "f", "F"], ["yn", "m", "M"]],
+    )
+
+    response = client_as(officer).post(
+        url("edit", survey.pk),
+        {
+            "name": "Follow-up 2025",
+            "round": "follow_up",
+            "baseline": baseline.pk,
+            "xlsform": SimpleUploadedFile("v2.xlsx", new_form),
+        },
+    )
+
+    assert response.status_code == 302
+    survey.refresh_from_db()
+    assert (survey.name, survey.round, survey.baseline) == ("Follow-up 2025", "follow_up", baseline)
+    assert list(survey.questions.values_list("name", flat=True)) == ["sex", "weight"]
+
+
+def test_a_broken_new_form_changes_nothing_and_keeps_what_was_typed(
+    client_as: Any, officer: User, survey: Survey
+) -> None:
+    broken = xlsform([["type", "name", "label"], ["integer", "a", "A"], ["begin_repeat", "r", "R"]])
+
+    response = client_as(officer).post(
+        url("edit", survey.pk),
+        {
+            "name": "Renamed",
+            "round": "baseline",
+            "xlsform": SimpleUploadedFile("v2.xlsx", broken),
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Sheet &#x27;survey&#x27;, row 3" in page
+    assert 'value="Renamed"' in page
+    survey.refresh_from_db()
+    assert survey.name == "Diagnostic 2025"
+    assert survey.questions.count() == 13
