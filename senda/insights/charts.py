@@ -36,6 +36,7 @@ MAP_WIDTH = 400
 MAP_HEIGHT = 300
 BAR_ROW_HEIGHT = 36
 LABEL_MAX_CHARACTERS = 54
+MAP_LABEL_LIMIT = 12
 
 
 @dataclass(frozen=True)
@@ -227,9 +228,12 @@ def area_map_svg(
     unit: str = "count",
     suppressed_text: str = "<5",
     value_format: ValueFormat | None = None,
+    label_limit: int = MAP_LABEL_LIMIT,
 ) -> SafeString:
     """Circles at each area's centroid, their area proportional to the value, labelled with
-    the area's name and figure. There are no boundary shapes: the caller says so."""
+    the area's name and figure. There are no boundary shapes: the caller says so. With more
+    than ``label_limit`` areas only the largest are labelled (names would pile up); every
+    circle still carries its name and figure as a tooltip, and the table has them all."""
     show = value_format or (lambda number: format_value(number, unit))
     width, height, padding = MAP_WIDTH, MAP_HEIGHT, 36
     parts = [_open(chart_id, width, height, title, description)]
@@ -253,6 +257,7 @@ def area_map_svg(
 
     # Largest first, so a small circle drawn over a big neighbour stays visible.
     order = sorted(range(len(places)), key=lambda i: -radius(places[i]))
+    labelled = set(order[:label_limit]) if len(places) > label_limit else set(order)
     parts.append('<g class="places">')
     for index in order:
         place = places[index]
@@ -260,25 +265,31 @@ def area_map_svg(
         size = radius(place)
         parts.append(f'<g class="place" data-key={quoteattr(place.key)}>')
         if place.suppressed:
+            figure = suppressed_text
+        elif place.value is not None:
+            figure = show(place.value)
+        else:
+            figure = "–"
+        parts.append(f"<title>{escape(place.label)}: {escape(figure)}</title>")
+        if place.suppressed:
             parts.append(
                 f'<circle class="suppressed" cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" '
                 f'fill="url(#{chart_id}-hatch)" stroke="{MUTED}" stroke-width="1"/>'
             )
-            figure = suppressed_text
         elif place.value is not None:
             parts.append(
                 f'<circle class="symbol" cx="{x:.1f}" cy="{y:.1f}" r="{size:.1f}" '
                 f'fill="{BRAND}" fill-opacity="0.55" stroke="{BRAND}" stroke-width="1.5"/>'
             )
-            figure = show(place.value)
-        else:
-            figure = "–"
-        parts.append(
-            f'<text class="label" x="{x:.1f}" y="{y + size + 12:.1f}" text-anchor="middle" '
-            f'font-size="11" fill="{INK}">{escape(_shorten(place.label, 24))}</text>'
-            f'<text class="value" x="{x:.1f}" y="{y + size + 24:.1f}" text-anchor="middle" '
-            f'font-size="11" font-weight="600" fill="{INK}">{escape(figure)}</text>'
-        )
+        if index in labelled:
+            parts.append(
+                f'<text class="label" x="{x:.1f}" y="{y + size + 12:.1f}" '
+                f'text-anchor="middle" font-size="11" fill="{INK}">'
+                f"{escape(_shorten(place.label, 24))}</text>"
+                f'<text class="value" x="{x:.1f}" y="{y + size + 24:.1f}" '
+                f'text-anchor="middle" font-size="11" font-weight="600" fill="{INK}">'
+                f"{escape(figure)}</text>"
+            )
         parts.append("</g>")
     parts.append("</g>")
     return _close(parts)

@@ -504,6 +504,10 @@ def _chart_block(
             for value in values
             if value.key in centroids
         ]
+        if len(places) > charts.MAP_LABEL_LIMIT:
+            caption += " " + _(
+                "Only the %(count)s largest areas are named on the map; the table has them all."
+            ) % {"count": charts.MAP_LABEL_LIMIT}
         svg = charts.area_map_svg(
             places,
             chart_id=chart_id,

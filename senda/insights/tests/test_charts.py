@@ -184,6 +184,21 @@ def test_map_places_symbols_by_centroid_sized_by_value() -> None:
     assert [el.text for el in with_class(groups["HN-08"], "label")] == ["Francisco Morazán"]
 
 
+def test_a_crowded_map_labels_only_its_largest_places() -> None:
+    places = [
+        MapPlace(f"A{i:02d}", f"Area {i}", 13 + i / 10, -90 + i / 10, float(i))
+        for i in range(1, 21)
+    ]
+    places.append(MapPlace("S", "Hidden", 14, -88, None, suppressed=True))
+    root = parse(area_map_svg(places, chart_id="c", title="t", description="d", label_limit=5))
+    assert len(with_class(root, "place")) == 21
+    assert texts(root, "label") == [f"Area {i}" for i in range(20, 15, -1)]
+    # Every circle keeps its name and figure as a tooltip; the hidden one never a number.
+    tooltips = [el.text for el in root.iter(f"{SVG}title")][1:]
+    assert "Area 1: 1" in tooltips and "Hidden: <5" in tooltips
+    assert len(with_class(root, "suppressed")) == 1
+
+
 def test_a_single_place_sits_in_the_middle() -> None:
     root = parse(
         area_map_svg([MapPlace("a", "A", 10, -80, 7)], chart_id="s", title="t", description="d")
