@@ -114,6 +114,9 @@ def time_series_svg(
 
     slot = plot_width / len(values)
     narrow = slot < 26
+    # Value labels only where they fit side by side (the table has every figure anyway).
+    widest = max((_text_width(show(n), 11) for n in numbers), default=0)
+    value_labels = slot >= widest + 4
     label_every = max(1, math.ceil(len(values) / max(1, plot_width // 52)))
     points: list[tuple[float, float] | None] = []
     parts.append('<g class="series">')
@@ -144,7 +147,7 @@ def time_series_svg(
                 f'height="{baseline - y:.1f}" fill="{BRAND}"><title>{escape(item.label)}: '
                 f"{escape(show(item.value))}</title></rect>"
             )
-        if not narrow:
+        if value_labels:
             parts.append(
                 f'<text class="value" x="{centre:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
                 f'font-size="11" fill="{INK}">{escape(show(item.value))}</text>'
@@ -243,7 +246,9 @@ def area_map_svg(
     positions = _project(places, width, height, padding)
     numbers = [p.value for p in places if p.value is not None and not p.suppressed]
     largest = max(numbers, default=0) or 1
-    smallest_radius, largest_radius = 3.0, 26.0
+    # Many areas share the same box: smaller circles, so neighbours do not cover each other.
+    crowding = min(1.0, math.sqrt(MAP_LABEL_LIMIT / len(places)))
+    smallest_radius, largest_radius = 3.0, max(10.0, 26.0 * crowding)
     parts.append(
         f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" fill="none" '
         f'stroke="{GRID}"/>'
@@ -257,7 +262,7 @@ def area_map_svg(
 
     # Largest first, so a small circle drawn over a big neighbour stays visible.
     order = sorted(range(len(places)), key=lambda i: -radius(places[i]))
-    labelled = set(order[:label_limit]) if len(places) > label_limit else set(order)
+    labelled = _placed_labels(places, positions, order, radius, label_limit)
     parts.append('<g class="places">')
     for index in order:
         place = places[index]
@@ -293,6 +298,39 @@ def area_map_svg(
         parts.append("</g>")
     parts.append("</g>")
     return _close(parts)
+
+
+def _placed_labels(
+    places: Sequence[MapPlace],
+    positions: list[tuple[float, float]],
+    order: list[int],
+    radius: Callable[[MapPlace], float],
+    limit: int,
+) -> set[int]:
+    """The places whose name and figure are written under their circle: the largest first,
+    at most ``limit``, skipping any whose label would run into one already placed."""
+    taken: list[tuple[float, float, float, float]] = []
+    labelled: set[int] = set()
+    for index in order:
+        if len(labelled) >= limit:
+            break
+        x, y = positions[index]
+        half = _text_width(_shorten(places[index].label, 24), 11) / 2
+        top = y + radius(places[index]) + 2
+        box = (x - half, top, x + half, top + 24)
+        if any(
+            box[0] < other[2] and other[0] < box[2] and box[1] < other[3] and other[1] < box[3]
+            for other in taken
+        ):
+            continue
+        taken.append(box)
+        labelled.add(index)
+    return labelled
+
+
+def _text_width(text: str, font_size: float) -> float:
+    """A rough width of ``text`` in a sans-serif font (about 0.56 em a character)."""
+    return len(text) * font_size * 0.56
 
 
 def _open(chart_id: str, width: int, height: int, title: str, description: str) -> str:

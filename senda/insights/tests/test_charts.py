@@ -185,8 +185,9 @@ def test_map_places_symbols_by_centroid_sized_by_value() -> None:
 
 
 def test_a_crowded_map_labels_only_its_largest_places() -> None:
+    # A grid of areas far enough apart for every label to fit.
     places = [
-        MapPlace(f"A{i:02d}", f"Area {i}", 13 + i / 10, -90 + i / 10, float(i))
+        MapPlace(f"A{i:02d}", f"Area {i}", 10 + (i % 5) * 2, -95 + (i // 5) * 3, float(i))
         for i in range(1, 21)
     ]
     places.append(MapPlace("S", "Hidden", 14, -88, None, suppressed=True))
@@ -197,6 +198,14 @@ def test_a_crowded_map_labels_only_its_largest_places() -> None:
     tooltips = [el.text for el in root.iter(f"{SVG}title")][1:]
     assert "Area 1: 1" in tooltips and "Hidden: <5" in tooltips
     assert len(with_class(root, "suppressed")) == 1
+
+
+def test_map_labels_never_run_into_each_other() -> None:
+    # Neighbours a few kilometres apart: only the largest gets its name written.
+    places = [MapPlace(f"N{i}", f"Neighbour {i}", 14 + i / 100, -87, float(i)) for i in range(1, 5)]
+    places.append(MapPlace("F", "Far away", 10, -80, 1.0))
+    root = parse(area_map_svg(places, chart_id="n", title="t", description="d"))
+    assert texts(root, "label") == ["Neighbour 4", "Far away"]
 
 
 def test_a_single_place_sits_in_the_middle() -> None:
