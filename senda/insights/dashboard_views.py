@@ -155,6 +155,9 @@ def dashboard_csv(request: HttpRequest, programme_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{programme.slug}-{indicator.code}{''.join('-' + key for key in by)}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A byte-order mark, as the other exports write: spreadsheets then read the accents of
+    # "Atlántida" right. The header row comes straight after it.
+    response.write("\ufeff")
     _write_csv(response, table, filters)
     return response
 

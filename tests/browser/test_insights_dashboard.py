@@ -117,7 +117,7 @@ def test_the_dashboard_on_a_phone_filters_and_downloads_its_csv(
     link = page.locator("#chart-reached-bars-pair .csv-link a")
     with page.expect_download() as download_info:
         link.click()
-    with open(download_info.value.path(), encoding="utf-8") as downloaded:
+    with open(download_info.value.path(), encoding="utf-8-sig") as downloaded:
         lines = downloaded.read().splitlines()
     assert lines[0].startswith("indicator,unit,period_start,period_end,sex,sex_label,value")
     assert lines[1].startswith("reached,count,2026-01-01,2026-06-30,male,")

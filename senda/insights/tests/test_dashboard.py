@@ -153,7 +153,8 @@ def cell(html: str, chart_id: str, label: str) -> str:
 
 def read_csv(response: Any) -> list[dict[str, str]]:
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.DictReader(io.StringIO(content.decode())))
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, then the header row
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 # --- Who sees what ---------------------------------------------------------------------------
@@ -413,7 +414,7 @@ def test_the_csv_is_always_suppressed_has_a_header_and_is_audited(
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    first_line = response.content.decode().splitlines()[0]
+    first_line = response.content.decode("utf-8-sig").splitlines()[0]
     assert first_line.startswith("indicator,unit,period_start,period_end,sex,sex_label,value")
     rows = {row["sex"]: row for row in read_csv(response)}
     # Exports are suppressed even for those who see the people: 3 men is hidden, and so is
