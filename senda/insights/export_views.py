@@ -6,9 +6,19 @@ Thin views: the query string or form is checked here, the files are built (and a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +31,7 @@ from senda.core.views import staff_page_with
 from senda.insights import exports
 from senda.insights.dashboard_forms import DashboardFilterForm
 from senda.insights.engine import Filters, allowed_dimensions, indicators_for
-from senda.insights.hxl import HxlTable, to_csv, to_xlsx
+from senda.insights.hxl import HxlTable, csv_chunks, to_csv, to_xlsx
 from senda.insights.models import Indicator, Programme
 from senda.insights.queries import indicator_get, programme_get, programmes_visible_to
 from senda.insights.sources import ALL_DIMENSIONS, DIMENSION_LABELS
@@ -38,6 +48,24 @@ MAX_DIMENSIONS = 2
 WHO_WHAT_WHERE_PARTS = ("activities", "services")
 
 staff_page = staff_page_with(FORBIDDEN_TEMPLATE)
+Download = Callable[..., HttpResponseBase]
+
+
+def download_page(view: Download) -> Download:
+    """``staff_page`` for downloads, which may stream (a StreamingHttpResponse is not an
+    HttpResponse): log-in required, "not found" a 404, a refusal the 403 page."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404 from exc
+        except PermissionDeniedError as exc:
+            return render(request, FORBIDDEN_TEMPLATE, {"message": str(exc)}, status=403)
+
+    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,13 +75,20 @@ def _user(request: HttpRequest) -> User:
 
 def file_response(
     tables: list[HxlTable], *, file_format: str, filename: str, title: str
-) -> HttpResponse:
-    """One CSV (the tables must share their columns) or one XLSX with a sheet per table."""
+) -> HttpResponse | StreamingHttpResponse:
+    """One CSV (the tables must share their columns; a single streamed table is sent as it is
+    read) or one XLSX with a sheet per table."""
+    response: HttpResponse | StreamingHttpResponse
     if file_format == "xlsx":
         content = to_xlsx(tables, notes_title=_("About this file"))
+        response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+    elif len(tables) == 1:
+        response = StreamingHttpResponse(
+            csv_chunks(tables[0]), content_type=CONTENT_TYPES[file_format]
+        )
     else:
-        content = to_csv(tables[0] if len(tables) == 1 else exports.combined(tables, title))
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
+        content = to_csv(exports.combined(tables, title))
+        response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
     # Exports are personal to who asked (audited, maybe record-level): never cached.
     response["Cache-Control"] = "private, no-store"
@@ -160,9 +195,9 @@ def _indicators(
         return []
 
 
-@staff_page
+@download_page
 @require_GET
-def indicator_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def indicator_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """An indicator (or every dashboard indicator) by up to two dimensions, with the HXL row."""
     if file_format not in CONTENT_TYPES:
         raise NotFoundError(file_format)
@@ -201,9 +236,9 @@ def indicator_export(request: HttpRequest, file_format: str) -> HttpResponse:
     return file_response(tables, file_format=file_format, filename=filename, title=_("Indicators"))
 
 
-@staff_page
+@download_page
 @require_GET
-def who_what_where_export(request: HttpRequest, file_format: str) -> HttpResponse:
+def who_what_where_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """The programme's partners: services by sector and place, activities by area and month.
     An XLSX holds both; a CSV one of them (``part``: activities or services)."""
     if file_format not in CONTENT_TYPES:
@@ -234,9 +269,9 @@ def who_what_where_export(request: HttpRequest, file_format: str) -> HttpRespons
     return file_response(tables, file_format=file_format, filename=filename, title="3W")
 
 
-@staff_page
+@download_page
 @require_POST
-def records_export(request: HttpRequest) -> HttpResponse:
+def records_export(request: HttpRequest) -> HttpResponseBase:
     """Pseudonymised records of the user's organisation (a POST: it is audited)."""
     user = _user(request)
     # Refused before anything is read: no file, no audit entry.

@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import hmac
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -235,7 +235,13 @@ def _age_group(year_of_birth: int | None, registered_at: datetime.datetime, stor
     return stored
 
 
-def _people_table(user: User, organisation: Organisation, precision: str) -> HxlTable:
+# A record table and how many rows it will have (for the audit: its rows are read while the
+# file is written, never held in memory whole).
+RecordTable = tuple[HxlTable, int]
+CHUNK = 2000
+
+
+def _people_table(user: User, organisation: Organisation, precision: str) -> RecordTable:
     table = HxlTable(
         title=_("People reached"),
         columns=[
@@ -249,46 +255,56 @@ def _people_table(user: User, organisation: Organisation, precision: str) -> Hxl
             *_area_columns(),
         ],
     )
-    rows = (
-        _people(user, organisation)
-        .order_by("registered_at", "id")
-        .values_list(
-            "id",
-            "registered_at",
-            "sex",
-            "year_of_birth",
-            "age_group",
-            "nationality_id",
-            "community",
-            "area_id",
-        )
+    people = _people(user, organisation)
+    rows = people.order_by("registered_at", "id").values_list(
+        "id",
+        "registered_at",
+        "sex",
+        "year_of_birth",
+        "age_group",
+        "nationality_id",
+        "community",
+        "area_id",
     )
-    for (
-        person_id,
-        registered_at,
-        sex,
-        year,
-        stored_group,
-        nationality,
-        community,
-        area,
-    ) in rows.iterator(chunk_size=2000):
-        table.add_row(
-            [
+
+    def lines() -> Iterator[list[Value]]:
+        for (
+            person_id,
+            registered_at,
+            sex,
+            year,
+            group,
+            nationality,
+            community,
+            area,
+        ) in rows.iterator(chunk_size=CHUNK):
+            yield [
                 pseudonym("person", person_id),
                 organisation.name,
                 coarse_date(registered_at, precision),
                 sex,
-                _age_group(year, registered_at, stored_group),
+                _age_group(year, registered_at, group),
                 nationality,
                 community,
                 *_area_values(area),
             ]
-        )
-    return table
+
+    table.stream = lines()
+    return table, people.count()
 
 
-def _orientations_table(user: User, organisation: Organisation, precision: str) -> HxlTable:
+def _chunks(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    chunk: list[tuple[Any, ...]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _orientations_table(user: User, organisation: Organisation, precision: str) -> RecordTable:
     table = HxlTable(
         title=_("Orientations"),
         columns=[
@@ -306,37 +322,40 @@ def _orientations_table(user: User, organisation: Organisation, precision: str) 
     orientations = Orientation.objects.filter(
         organisation=organisation, person__in=_people(user, organisation)
     )
-    topics: dict[Any, list[str]] = defaultdict(list)
-    for orientation_id, slug in (
-        Orientation.topics.through.objects.filter(orientation__in=orientations)
-        .order_by("topic__position", "topic__slug")
-        .values_list("orientation_id", "topic__slug")
-        .iterator(chunk_size=5000)
-    ):
-        topics[orientation_id].append(slug)
     rows = orientations.order_by("occurred_at", "id").values_list(
         "id", "person_id", "occurred_at", "channel", "place_type", "outcome", "area_id"
     )
-    for orientation_id, person_id, occurred_at, channel, place, outcome, area in rows.iterator(
-        chunk_size=2000
-    ):
-        table.add_row(
-            [
-                pseudonym("orientation", orientation_id),
-                pseudonym("person", person_id),
-                organisation.name,
-                coarse_date(occurred_at, precision),
-                ";".join(topics.get(orientation_id, [])),
-                channel,
-                place,
-                outcome,
-                *_area_values(area),
-            ]
-        )
-    return table
+
+    def lines() -> Iterator[list[Value]]:
+        for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+            # The topics of this chunk's orientations: one query per chunk.
+            topics: dict[Any, list[str]] = defaultdict(list)
+            for orientation_id, slug in (
+                Orientation.topics.through.objects.filter(
+                    orientation_id__in=[row[0] for row in chunk]
+                )
+                .order_by("topic__position", "topic__slug")
+                .values_list("orientation_id", "topic__slug")
+            ):
+                topics[orientation_id].append(slug)
+            for orientation_id, person_id, occurred_at, channel, place, outcome, area in chunk:
+                yield [
+                    pseudonym("orientation", orientation_id),
+                    pseudonym("person", person_id),
+                    organisation.name,
+                    coarse_date(occurred_at, precision),
+                    ";".join(topics.get(orientation_id, [])),
+                    channel,
+                    place,
+                    outcome,
+                    *_area_values(area),
+                ]
+
+    table.stream = lines()
+    return table, orientations.count()
 
 
-def _referrals_table(user: User, organisation: Organisation, precision: str) -> HxlTable:
+def _referrals_table(user: User, organisation: Organisation, precision: str) -> RecordTable:
     table = HxlTable(
         title=_("Referrals"),
         columns=[
@@ -354,37 +373,37 @@ def _referrals_table(user: User, organisation: Organisation, precision: str) -> 
             *_area_columns(),
         ],
     )
-    rows = (
-        Referral.objects.filter(organisation=organisation, person__in=_people(user, organisation))
-        .order_by("sent_at", "id")
-        .values_list(
-            "id",
-            "person_id",
-            "receiving_organisation__name",
-            "reason",
-            "urgency",
-            "status",
-            "outcome",
-            "sent_at",
-            "attended_at",
-            "location__admin_area_id",
-        )
+    referrals = Referral.objects.filter(
+        organisation=organisation, person__in=_people(user, organisation)
     )
-    for (
-        referral_id,
-        person_id,
-        receiving,
-        reason,
-        urgency,
-        status,
-        outcome,
-        sent_at,
-        attended_at,
-        area,
-    ) in rows.iterator(chunk_size=2000):
-        days = (attended_at - sent_at).days if attended_at is not None else None
-        table.add_row(
-            [
+    rows = referrals.order_by("sent_at", "id").values_list(
+        "id",
+        "person_id",
+        "receiving_organisation__name",
+        "reason",
+        "urgency",
+        "status",
+        "outcome",
+        "sent_at",
+        "attended_at",
+        "location__admin_area_id",
+    )
+
+    def lines() -> Iterator[list[Value]]:
+        for (
+            referral_id,
+            person_id,
+            receiving,
+            reason,
+            urgency,
+            status,
+            outcome,
+            sent_at,
+            attended_at,
+            area,
+        ) in rows.iterator(chunk_size=CHUNK):
+            days = (attended_at - sent_at).days if attended_at is not None else None
+            yield [
                 pseudonym("referral", referral_id),
                 pseudonym("person", person_id),
                 organisation.name,
@@ -398,11 +417,12 @@ def _referrals_table(user: User, organisation: Organisation, precision: str) -> 
                 days,
                 *_area_values(area),
             ]
-        )
-    return table
+
+    table.stream = lines()
+    return table, referrals.count()
 
 
-def _follow_ups_table(user: User, organisation: Organisation, precision: str) -> HxlTable:
+def _follow_ups_table(user: User, organisation: Organisation, precision: str) -> RecordTable:
     table = HxlTable(
         title=_("Follow-ups"),
         columns=[
@@ -416,19 +436,21 @@ def _follow_ups_table(user: User, organisation: Organisation, precision: str) ->
             Column(_("Done on time"), "#meta+on_time"),
         ],
     )
-    rows = (
-        FollowUp.objects.filter(organisation=organisation, person__in=_people(user, organisation))
-        .order_by("due_on", "id")
-        .values_list("id", "person_id", "referral_id", "due_on", "status", "completed_at")
+    follow_ups = FollowUp.objects.filter(
+        organisation=organisation, person__in=_people(user, organisation)
     )
-    for follow_up_id, person_id, referral_id, due_on, status, completed_at in rows.iterator(
-        chunk_size=2000
-    ):
-        on_time: bool | None = None
-        if status == FollowUpStatus.DONE and completed_at is not None:
-            on_time = timezone.localtime(completed_at).date() <= due_on
-        table.add_row(
-            [
+    rows = follow_ups.order_by("due_on", "id").values_list(
+        "id", "person_id", "referral_id", "due_on", "status", "completed_at"
+    )
+
+    def lines() -> Iterator[list[Value]]:
+        for follow_up_id, person_id, referral_id, due_on, status, completed_at in rows.iterator(
+            chunk_size=CHUNK
+        ):
+            on_time: bool | None = None
+            if status == FollowUpStatus.DONE and completed_at is not None:
+                on_time = timezone.localtime(completed_at).date() <= due_on
+            yield [
                 pseudonym("follow_up", follow_up_id),
                 pseudonym("person", person_id),
                 pseudonym("referral", referral_id) if referral_id else None,
@@ -438,8 +460,9 @@ def _follow_ups_table(user: User, organisation: Organisation, precision: str) ->
                 coarse_date(completed_at, precision),
                 on_time,
             ]
-        )
-    return table
+
+    table.stream = lines()
+    return table, follow_ups.count()
 
 
 RECORD_TABLES = {
@@ -460,15 +483,15 @@ def _choice(value: str, choices: Iterable[str], field: str, message: str) -> str
 def records_export(
     *, actor: User, kind: str, precision: str = DatePrecision.MONTH, file_format: str = "csv"
 ) -> HxlTable:
-    """Build the pseudonymised export of one kind of record of the actor's organisation, and
-    audit it ("insights.records_export": which kind, how many rows, which format). Atomic:
-    the audit entry is written with the export or not at all."""
+    """The pseudonymised export of one kind of record of the actor's organisation (its rows
+    are read as the file is written), audited ("insights.records_export": which kind, how
+    many rows, which format)."""
     organisation = record_export_organisation(user=actor)
     kind = _choice(kind, RecordKind, "kind", _("Choose what to export."))
     precision = _choice(
         precision, DatePrecision, "precision", _("Choose the month or the ISO week for dates.")
     )
-    table = RECORD_TABLES[RecordKind(kind)](actor, organisation, precision)
+    table, rows = RECORD_TABLES[RecordKind(kind)](actor, organisation, precision)
     table.notes = [
         _("%(what)s of %(organisation)s, exported on %(date)s.")
         % {
@@ -484,7 +507,7 @@ def records_export(
         organisation=organisation,
         details={
             "kind": kind,
-            "rows": len(table.rows),
+            "rows": rows,
             "format": file_format,
             "dates": precision,
             "removed": ["names", "phones", "card codes", "notes", "workers"],

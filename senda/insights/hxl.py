@@ -14,7 +14,7 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,9 @@ class HxlTable:
     columns: list[Column]
     rows: list[list[Value]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Rows read while the file is written, after ``rows``: a large record export is never
+    # held in memory whole. Read once.
+    stream: Iterable[Sequence[Value]] | None = None
 
     def __post_init__(self) -> None:
         if not self.columns:
@@ -70,6 +73,13 @@ class HxlTable:
         if len(values) != len(self.columns):
             raise HxlError(f"a row of {len(values)} values for {len(self.columns)} columns")
         self.rows.append(list(values))
+
+    def all_rows(self) -> Iterator[Sequence[Value]]:
+        yield from self.rows
+        for values in self.stream or ():
+            if len(values) != len(self.columns):
+                raise HxlError(f"a row of {len(values)} values for {len(self.columns)} columns")
+            yield values
 
     @property
     def headers(self) -> list[str]:
@@ -105,19 +115,38 @@ def _safe_text(text: str) -> str:
     return text
 
 
-def to_csv(table: HxlTable) -> bytes:
-    """The table as UTF-8 CSV (with a byte-order mark, so that spreadsheets read accents):
-    notes, the header row, the hashtag row, then the data."""
+CSV_BATCH = 500  # rows written per chunk of a streamed CSV
+
+
+def csv_chunks(table: HxlTable) -> Iterator[bytes]:
+    """The table as UTF-8 CSV, in chunks (for a streamed download): a byte-order mark (so that
+    spreadsheets read accents), the notes, the header row, the hashtag row, then the data."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> bytes:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    buffer.write("\ufeff")
     for note in table.notes:
         # A note never starts with "#": HXL tools must not take it for a hashtag row.
         writer.writerow([_safe_text(note.lstrip("#").strip())])
     writer.writerow([_safe_text(header) for header in table.headers])
     writer.writerow(table.tags)
-    for row in table.rows:
+    yield flush()
+    for count, row in enumerate(table.all_rows(), start=1):
         writer.writerow([_text(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if count % CSV_BATCH == 0:
+            yield flush()
+    yield flush()
+
+
+def to_csv(table: HxlTable) -> bytes:
+    """The table as UTF-8 CSV: notes, the header row, the hashtag row, then the data."""
+    return b"".join(csv_chunks(table))
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -143,15 +172,13 @@ def _cell_value(value: Value) -> Any:
     return value
 
 
-def _write_rows(sheet: Any, rows: Sequence[Sequence[Value]], *, bold: bool = False) -> None:
+def _write_rows(sheet: Any, rows: Iterable[Sequence[Value]], *, bold: bool = False) -> None:
     for values in rows:
         sheet.append([_cell_value(value) for value in values])
-        if bold:
-            for cell in sheet[sheet.max_row]:
+        for cell in sheet[sheet.max_row]:
+            if bold:
                 cell.font = Font(bold=True)
-    # Text is text: openpyxl would store "=..." as a formula, which Excel then runs.
-    for row in sheet.iter_rows(min_row=sheet.max_row - len(rows) + 1):
-        for cell in row:
+            # Text is text: openpyxl would store "=..." as a formula, which Excel then runs.
             if isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"
 
@@ -171,7 +198,7 @@ def add_table_sheet(workbook: Workbook, table: HxlTable) -> None:
     sheet = workbook.create_sheet(sheet_title(table.title, taken))
     _write_rows(sheet, [table.headers], bold=True)
     _write_rows(sheet, [table.tags])
-    _write_rows(sheet, table.rows)
+    _write_rows(sheet, table.all_rows())
     sheet.freeze_panes = "A3"
     for index, header in enumerate(table.headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(len(header), 10), 40)

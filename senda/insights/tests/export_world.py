@@ -151,17 +151,25 @@ def client_for(user: User) -> Client:
     return login_verified(Client(), user)
 
 
+def body(response: Any) -> bytes:
+    """A download's bytes, streamed (a CSV is sent as it is read) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
+
+
 def file_text(response: Any) -> str:
     """Every character of a downloaded CSV, or of every part of an XLSX (a zip of XML)."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content = body(response)
     if content[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             return "\n".join(archive.read(name).decode("utf-8") for name in archive.namelist())
     return content.decode("utf-8-sig")
 
 
-def hxl_rows(content: bytes, sheet: int | None = None) -> tuple[list[str], list[Any]]:
-    """The hashtags and rows of an HXL file, as libhxl reads them."""
+def hxl_rows(download: Any, sheet: int | None = None) -> tuple[list[str], list[Any]]:
+    """The hashtags and rows of an HXL file (bytes or a download), as libhxl reads them."""
+    content = download if isinstance(download, bytes) else body(download)
     options = hxl.InputOptions(sheet_index=sheet) if sheet is not None else None
     dataset = hxl.data(io.BytesIO(content), options)
     rows = list(dataset)

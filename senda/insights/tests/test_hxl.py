@@ -10,7 +10,15 @@ import hxl
 import openpyxl
 import pytest
 
-from senda.insights.hxl import Column, HxlError, HxlTable, sheet_title, to_csv, to_xlsx
+from senda.insights.hxl import (
+    Column,
+    HxlError,
+    HxlTable,
+    csv_chunks,
+    sheet_title,
+    to_csv,
+    to_xlsx,
+)
 
 
 def sample() -> HxlTable:
@@ -125,3 +133,18 @@ def test_sheet_titles_fit_excel() -> None:
     first = sheet_title(long, taken)
     second = sheet_title(long, taken)
     assert len(first) == 31 and len(second) == 31 and first != second
+
+
+def test_streamed_rows_are_written_in_chunks_and_checked() -> None:
+    table = HxlTable(title="Big", columns=[Column("Id", "#meta+id"), Column("N", "#reached")])
+    table.add_row(["first", 1])
+    table.stream = ([f"id-{index}", index] for index in range(1200))
+    chunks = list(csv_chunks(table))
+    assert len(chunks) > 2  # the header, then batches of rows: never the whole file at once
+    rows = list(hxl.data(io.BytesIO(b"".join(chunks))))
+    assert len(rows) == 1201
+    assert rows[0].get("#meta+id") == "first" and rows[-1].get("#meta+id") == "id-1199"
+    broken = HxlTable(title="x", columns=[Column("Id", "#meta+id")])
+    broken.stream = iter([["a", "b"]])
+    with pytest.raises(HxlError):
+        b"".join(csv_chunks(broken))

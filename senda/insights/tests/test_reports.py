@@ -168,14 +168,14 @@ def test_xlsx_has_the_sections_with_hxl_and_the_narrative(
     assert narrative[_("Summary")] == NARRATIVE["summary"]
     reach = workbook.worksheets[2]
     assert reach["B2"].value == "#indicator+code"
-    tags, rows = hxl_rows(response.content, sheet=2)
+    tags, rows = hxl_rows(response, sheet=2)
     assert "#meta+suppressed" in tags and "#indicator+value+num" in tags
     table = [dict(zip(tags, row.values, strict=True)) for row in rows]
     women = next(
         row for row in table if row["#meta+by1"] == "sex" and row["#meta+by1+code"] == "female"
     )
     assert women["#indicator+value+num"] == 14 and women["#meta+suppressed"] == "false"
-    _tags, referral_rows = hxl_rows(response.content, sheet=3)
+    _tags, referral_rows = hxl_rows(response, sheet=3)
     covid = [
         row for row in referral_rows if row.get("#indicator+code") == "covid-suspected-results"
     ]
