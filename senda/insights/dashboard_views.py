@@ -386,7 +386,8 @@ def _indicator_block(
         bars=bar_chart,
         map=map_chart,
     )
-    suppressed = any(t.suppression_applied for t in tables.values())
+    # A threshold of 0 or 1 hides nothing: no note to show then.
+    suppressed = any(t.suppression_applied and t.threshold > 1 for t in tables.values())
     unsupported = {key for t in tables.values() for key in t.unsupported_filters}
     block.suppression_applied = suppressed
     if indicator.target is not None:

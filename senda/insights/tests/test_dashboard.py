@@ -254,6 +254,21 @@ def test_the_viewer_sees_suppressed_figures_only(
 
 
 @pytest.mark.django_db
+def test_without_a_threshold_nothing_is_hidden_and_no_note_says_so(
+    programme: Programme,
+    indicator: Indicator,
+    people: None,
+    viewer_org: Organisation,
+    settings: Any,
+) -> None:
+    settings.SENDA_SMALL_NUMBER_THRESHOLD = 0
+    viewer = member(viewer_org, Role.VIEWER, username="donante")
+    html = text_of(client_for(viewer).get(dashboard_url(programme)))
+    assert cell(html, "chart-reached-bars", "Male") == "3"
+    assert 'id="suppression-note"' not in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("users", ["users_a", "users_b"])
 def test_with_a_partner_both_officers_see_suppressed_figures(
     users: str,
