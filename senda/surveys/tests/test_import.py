@@ -14,7 +14,7 @@ from senda.accounts.roles import Role
 from senda.core.errors import PermissionDeniedError, ValidationError
 from senda.core.models import AuditEntry
 from senda.surveys import actions
-from senda.surveys.importers import BATCH_SIZE, ImportResult
+from senda.surveys.importers import BATCH_SIZE, ImportResult, parse_submitted_at
 from senda.surveys.models import Submission, Survey
 from senda.surveys.tests.builders import (
     csv_bytes,
@@ -422,3 +422,30 @@ def test_at_most_ten_problems_are_listed(survey: Survey, officer: User) -> None:
     messages = caught.value.errors["file"]
     assert len(messages) == 11
     assert messages[-1] == "The first 10 problems are shown; nothing was imported."
+
+
+def test_labels_export_with_group_labels_in_the_headers(survey: Survey, officer: User) -> None:
+    rows = [
+        ["_uuid", "_submission_time", "Profile/Country", "Profile/Sex", "What do you need?"],
+        ["a", "2025-03-01T10:00:00", "Honduras", "Mujer", "Health care"],
+    ]
+
+    import_file(survey, officer, csv_bytes(rows), "labels.csv")
+
+    assert stored(survey) == {"a": {"country": "hn", "sex": "f", "needs": "health"}}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-03-01T15:20:00", datetime(2025, 3, 1, 15, 20, tzinfo=UTC)),
+        ("2025-03-01 15:20:00", datetime(2025, 3, 1, 15, 20, tzinfo=UTC)),
+        ("2025-03-01T09:20:00-06:00", datetime(2025, 3, 1, 15, 20, tzinfo=UTC)),
+        ("Mar 1, 2025 3:20:00 PM", datetime(2025, 3, 1, 15, 20, tzinfo=UTC)),
+        ("yesterday", None),
+    ],
+)
+def test_submission_times_of_kobo_odk_central_and_briefcase(
+    text: str, expected: datetime | None
+) -> None:
+    assert parse_submitted_at(text) == expected
