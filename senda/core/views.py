@@ -7,12 +7,15 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from senda.core.errors import NotFoundError, PermissionDeniedError
 
-View = Callable[..., HttpResponse]
+# Any response: pages, and downloads that stream (a StreamingHttpResponse is not an
+# HttpResponse).
+View = Callable[..., HttpResponseBase]
 
 
 def staff_page_with(forbidden_template: str) -> Callable[[View], View]:
@@ -22,7 +25,7 @@ def staff_page_with(forbidden_template: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             try:
                 return view(request, *args, **kwargs)
             except NotFoundError as exc:

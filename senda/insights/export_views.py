@@ -6,13 +6,9 @@ Thin views: the query string or form is checked here, the files are built (and a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     QueryDict,
@@ -48,24 +44,6 @@ MAX_DIMENSIONS = 2
 WHO_WHAT_WHERE_PARTS = ("activities", "services")
 
 staff_page = staff_page_with(FORBIDDEN_TEMPLATE)
-Download = Callable[..., HttpResponseBase]
-
-
-def download_page(view: Download) -> Download:
-    """``staff_page`` for downloads, which may stream (a StreamingHttpResponse is not an
-    HttpResponse): log-in required, "not found" a 404, a refusal the 403 page."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except PermissionDeniedError as exc:
-            return render(request, FORBIDDEN_TEMPLATE, {"message": str(exc)}, status=403)
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -195,7 +173,7 @@ def _indicators(
         return []
 
 
-@download_page
+@staff_page
 @require_GET
 def indicator_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """An indicator (or every dashboard indicator) by up to two dimensions, with the HXL row."""
@@ -236,7 +214,7 @@ def indicator_export(request: HttpRequest, file_format: str) -> HttpResponseBase
     return file_response(tables, file_format=file_format, filename=filename, title=_("Indicators"))
 
 
-@download_page
+@staff_page
 @require_GET
 def who_what_where_export(request: HttpRequest, file_format: str) -> HttpResponseBase:
     """The programme's partners: services by sector and place, activities by area and month.
@@ -269,7 +247,7 @@ def who_what_where_export(request: HttpRequest, file_format: str) -> HttpRespons
     return file_response(tables, file_format=file_format, filename=filename, title="3W")
 
 
-@download_page
+@staff_page
 @require_POST
 def records_export(request: HttpRequest) -> HttpResponseBase:
     """Pseudonymised records of the user's organisation (a POST: it is audited)."""
