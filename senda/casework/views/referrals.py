@@ -4,11 +4,11 @@ receiving centre's inbox and the quick steps on a phone. Thin: one query or acti
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from senda.casework.actions import referrals as actions
 from senda.casework.models import ReferralReason, ReferralStatus, Urgency
 from senda.casework.queries import referrals as queries
+from senda.casework.views import cards
 from senda.casework.views.common import (
     staff_page,
 )
@@ -65,66 +66,6 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class InboxStep:
-    url: str
-    label: str
-    quick: bool  # done in one tap from the inbox (a form); else a link to the step's form
-
-
-@dataclass(frozen=True, slots=True)
-class InboxCard:
-    """One referral of the inbox, every value ready to show: a page has 25 of them, and each
-    filter or lookup in the template costs as much as the row's whole query."""
-
-    url: str
-    code: str
-    reason_label: str
-    urgency: str
-    urgency_label: str
-    service_name: str
-    location_name: str
-    referring_organisation_name: str
-    sent_iso: str
-    sent_text: str
-    status: str
-    status_label: str
-    is_overdue: bool
-    steps: tuple[InboxStep, ...]
-
-
-# The steps done from the inbox in one tap; the others open the referral at that step's form.
-QUICK_STEPS = frozenset({"receive", "accept", "attend"})
-
-
-def _inbox_card(referral: queries.ReferralSummary, inbox_url: str) -> InboxCard:
-    # A referral's page is the inbox's address and its id (one reversal a page, not a row).
-    url = f"{inbox_url}{referral.id}/"
-    sent = timezone.localtime(referral.sent_at)
-    return InboxCard(
-        url=url,
-        code=referral.person_code,
-        reason_label=referral.reason_label,
-        urgency=referral.urgency,
-        urgency_label=referral.urgency_label,
-        service_name=referral.service_name,
-        location_name=referral.location_name,
-        referring_organisation_name=referral.referring_organisation_name,
-        # What the template's date:"c" and date:"Y-m-d H:i" wrote, in the active time zone.
-        sent_iso=sent.isoformat(),
-        sent_text=sent.strftime("%Y-%m-%d %H:%M"),
-        status=referral.status,
-        status_label=referral.status_label,
-        is_overdue=referral.is_overdue,
-        steps=tuple(
-            InboxStep(url=f"{url}{step.slug}/", label=step.label, quick=True)
-            if step.slug in QUICK_STEPS
-            else InboxStep(url=f"{url}#step-{step.slug}", label=step.label, quick=False)
-            for step in referral.steps
-        ),
-    )
-
-
 @staff_page
 def referral_inbox(request: HttpRequest) -> HttpResponse:
     """The receiving centre's inbox, with a count per filter."""
@@ -143,13 +84,17 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
         now=now,
         counts=counts,
     )
-    inbox_url = reverse("casework:referral_inbox")
     return render(
         request,
         "casework/referrals/inbox.html",
         {
             "page": page,
-            "cards": [_inbox_card(referral, inbox_url) for referral in page.items],
+            "cards": cards.inbox_cards(
+                page.items,
+                # One reversal a page, not one a card: a referral's page is this and its id.
+                inbox_url=reverse("casework:referral_inbox"),
+                csrf_token=lambda: get_token(request),
+            ),
             "show": view,
             "views": [
                 (key, queries.inbox_view_label(key), counts.get(key)) for key in queries.INBOX_VIEWS

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +22,7 @@ from senda.casework.access import organisations_where, people_visible_to, people
 from senda.casework.actions import tasks as actions
 from senda.casework.models import FollowUp, FollowUpStatus, Person
 from senda.casework.queries import tasks as queries
+from senda.casework.views import cards
 from senda.casework.views.common import (
     acting_user,
     page_of,
@@ -124,76 +124,6 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Task cards
-
-
-@dataclass(frozen=True, slots=True)
-class TaskCard:
-    """One task of a list, every value ready to show: a page has 25 of them, and each filter
-    or lookup in the template costs as much as the row's share of the query."""
-
-    url: str
-    title: str
-    is_open: bool
-    is_overdue: bool
-    person_code: str
-    given_name: str
-    phone: str
-    phone_dial: str
-    phone_has_whatsapp: bool
-    consents_to_contact: bool
-    due_iso: str
-    due_text: str
-    status_label: str
-    completed_iso: str
-    completed_text: str
-    assigned_name: str
-
-
-class _Dates:
-    """Dates as the template's date filter wrote them (``SHORT_DATE_FORMAT`` in the active
-    language; times in the active time zone), each distinct day formatted once a page."""
-
-    def __init__(self) -> None:
-        self._short: dict[datetime.date, str] = {}
-
-    def short(self, day: datetime.date) -> str:
-        text = self._short.get(day)
-        if text is None:
-            text = self._short[day] = formats.date_format(day, "SHORT_DATE_FORMAT")
-        return text
-
-
-def _task_cards(rows: Any, task_list_url: str) -> list[TaskCard]:
-    """Cards of ``rows`` (``queries.TaskRow``); a task's page is the list's address and its id."""
-    dates = _Dates()
-    cards = []
-    for row in rows:
-        completed = timezone.localtime(row.completed_at) if row.completed_at else None
-        cards.append(
-            TaskCard(
-                url=f"{task_list_url}{row.id}/",
-                title=row.title,
-                is_open=row.status == FollowUpStatus.OPEN,
-                is_overdue=row.is_overdue,
-                person_code=row.person_code,
-                given_name=row.given_name,
-                phone=row.phone,
-                phone_dial=row.phone.replace(" ", ""),
-                phone_has_whatsapp=row.phone_has_whatsapp,
-                consents_to_contact=row.consents_to_contact,
-                due_iso=row.due_on.isoformat(),
-                due_text=dates.short(row.due_on),
-                status_label=row.status_label,
-                completed_iso=completed.isoformat() if completed else "",
-                completed_text=dates.short(completed.date()) if completed else "",
-                assigned_name=row.assigned_name,
-            )
-        )
-    return cards
-
-
-# ---------------------------------------------------------------------------------------------
 # Home and lists
 
 
@@ -218,7 +148,9 @@ def home(request: HttpRequest) -> HttpResponse:
         for show, name in ((queries.TODAY, "today_tasks"), (queries.OVERDUE, "overdue_tasks")):
             rows = queries.my_task_rows(user=user, show=show, today=today, counts=counts)
             # None due: nothing to read (the count says so).
-            context[name] = _task_cards(rows[:HOME_LIMIT] if rows else [], task_list_url)
+            context[name] = cards.task_cards(
+                rows[:HOME_LIMIT] if rows else [], task_list_url=task_list_url
+            )
         context["today"] = today
     return render(request, "casework/home.html", context)
 
@@ -239,7 +171,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "casework/tasks/list.html",
         {
             "page": page,
-            "tasks": _task_cards(page.object_list, reverse("casework:task_list")),
+            # One reversal a page, not one a card: a task's page is the list's and its id.
+            "tasks": cards.task_cards(
+                page.object_list, task_list_url=reverse("casework:task_list")
+            ),
             "show": show,
             "shows": list(queries.SHOWS.items()),
             "counts": counts,
@@ -269,7 +204,9 @@ def team_tasks(request: HttpRequest) -> HttpResponse:
         "casework/tasks/team.html",
         {
             "page": page,
-            "tasks": _task_cards(page.object_list, reverse("casework:task_list")),
+            "tasks": cards.task_cards(
+                page.object_list, task_list_url=reverse("casework:task_list"), show_worker=True
+            ),
             "show": show,
             "shows": list(queries.TEAM_SHOWS.items()),
             "workers": [(worker.pk, _worker_name(worker)) for worker in workers],
