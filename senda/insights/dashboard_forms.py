@@ -4,6 +4,7 @@ string, so there is one set of rules and one set of messages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -121,5 +122,52 @@ class DashboardFilterForm(forms.Form):
                 applied.append((str(field.label), ", ".join(chosen)))
         return applied
 
-    def choice_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in CHOICE_FILTERS if name in self.fields]
+    def choice_filters(self, errors: dict[str, list[str]]) -> list[ChoiceFilter]:
+        """The multi-value filters with their options ready to write out (the page renders
+        hundreds of options: one template per option would cost more than the figures)."""
+        filters = []
+        for name in CHOICE_FILTERS:
+            field = self.fields.get(name)
+            if not isinstance(field, forms.MultipleChoiceField):
+                continue
+            wanted = set(self.initial[name])
+            choices: list[tuple[str, str]] = list(field.choices)  # type: ignore[arg-type]
+            filters.append(
+                ChoiceFilter(
+                    name=name,
+                    label=str(field.label),
+                    help_text=str(field.help_text),
+                    as_checkboxes=isinstance(field.widget, forms.CheckboxSelectMultiple),
+                    options=[
+                        FilterOption(
+                            id=f"id_{name}_{index}",
+                            value=str(value),
+                            label=str(label),
+                            checked=value in wanted,
+                        )
+                        for index, (value, label) in enumerate(choices)
+                    ],
+                    chosen=sum(1 for value, _label in choices if value in wanted),
+                    errors=errors.get(name, []),
+                )
+            )
+        return filters
+
+
+@dataclass
+class FilterOption:
+    id: str
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class ChoiceFilter:
+    name: str
+    label: str
+    help_text: str
+    as_checkboxes: bool
+    options: list[FilterOption]
+    chosen: int
+    errors: list[str]

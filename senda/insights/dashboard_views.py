@@ -286,6 +286,7 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
             "programme": programme,
             "filters": filters,
             "form": form,
+            "choice_filters": form.choice_filters(errors),
             "errors": messages,
             "field_errors": errors,
             "blocks": blocks,
