@@ -130,7 +130,7 @@ def _home_context(
                 "indicators": indicators_for(user=user, programme=programme, dashboard_only=False),
                 "default_start": default.start,
                 "default_end": default.end,
-                "filter_fields": filter_form.choice_fields,
+                "choice_filters": filter_form.choice_filters({}),
             }
         )
     return context
