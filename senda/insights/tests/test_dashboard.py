@@ -290,6 +290,20 @@ def test_with_a_partner_both_officers_see_suppressed_figures(
 
 
 @pytest.mark.django_db
+def test_the_dashboard_speaks_spanish(
+    programme: Programme, indicator: Indicator, people: None, users_a: dict[str, User]
+) -> None:
+    client = client_for(users_a[Role.PROGRAMME_OFFICER])
+    with translation.override("es"):
+        url = reverse("insights:programme_dashboard", args=[programme.pk])
+    html = text_of(client.get(url))
+    assert '<html lang="es">' in html
+    assert "Personas alcanzadas" in html
+    assert cell(html, "chart-reached-time", "febrero 2026") == "12"
+    assert cell(html, "chart-reached-bars", "Femenino") == "12"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("role", AGGREGATE_ROLES)
 def test_nobody_reaches_a_person_from_the_dashboard(
     role: str, programme: Programme, indicator: Indicator, people: None, users_a: dict[str, User]
