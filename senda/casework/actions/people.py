@@ -37,7 +37,7 @@ from senda.casework.models import (
     Sex,
     age_group_for,
 )
-from senda.casework.queries.people import duplicate_candidates, inquiry_prefill
+from senda.casework.queries.people import card_code_taken, duplicate_candidates, inquiry_prefill
 from senda.core import clock
 from senda.core.audit import audit
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -204,7 +204,7 @@ def _require(actor: User, capability: Capability, organisation: Organisation, me
 def _unused_card_code(organisation: Organisation) -> str:
     for _attempt in range(20):
         code = new_card_code(organisation.country_id or "")
-        if not Person.objects.filter(code=code).exists():
+        if not card_code_taken(code=code):
             return code
     raise RuntimeError("no free card code after 20 attempts")  # 40 bits: never in practice
 
@@ -213,7 +213,7 @@ def _offered_or_new_card_code(offered: str, organisation: Organisation) -> str:
     """The code a phone made offline (same alphabet and format as ``new_card_code``) when it
     is well formed and still free; otherwise a new one."""
     offered = (offered or "").strip().upper()
-    if CARD_CODE_PATTERN.match(offered) and not Person.objects.filter(code=offered).exists():
+    if CARD_CODE_PATTERN.match(offered) and not card_code_taken(code=offered):
         return offered
     return _unused_card_code(organisation)
 

@@ -281,6 +281,17 @@ def duplicate_candidates(
     )
 
 
+def card_code_taken(*, code: str) -> bool:
+    """Whether a card code is already printed on someone's card (any organisation: codes are
+    unique). For registration, which draws codes until one is free."""
+    rows = plain.fetch(
+        f"SELECT 1 FROM {plain.table(Person)} WHERE {plain.column(Person, 'code')} = %s LIMIT 1",  # noqa: S608
+        [code],
+        [None],
+    )
+    return bool(rows)
+
+
 @dataclass(frozen=True)
 class DuplicatePair:
     first: Person

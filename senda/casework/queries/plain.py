@@ -10,6 +10,7 @@ per language (``labels``), not once per row.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -30,6 +31,13 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+@functools.lru_cache(maxsize=512)
+def _column(vendor: str, model: type[Model], name: str, alias: str) -> str:
+    del vendor  # the cache key: the quoting is the database's
+    quoted = quote(str(model._meta.get_field(name).column))  # type: ignore[union-attr]
+    return f"{alias}.{quoted}" if alias else quoted
+
+
 def table(model: type[Model]) -> str:
     """The quoted table name of ``model``."""
     return quote(model._meta.db_table)
@@ -37,8 +45,7 @@ def table(model: type[Model]) -> str:
 
 def column(model: type[Model], name: str, alias: str = "") -> str:
     """The quoted column of the field ``name`` of ``model``, under a table alias if given."""
-    quoted = quote(str(model._meta.get_field(name).column))  # type: ignore[union-attr]
-    return f"{alias}.{quoted}" if alias else quoted
+    return _column(connection.vendor, model, name, alias)
 
 
 def param(model: type[Model], name: str, value: Any) -> Any:

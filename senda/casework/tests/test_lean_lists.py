@@ -30,7 +30,7 @@ from senda.casework.models import (
 )
 from senda.casework.queries import referrals as referral_queries
 from senda.casework.queries import tasks as task_queries
-from senda.casework.queries.people import duplicate_candidates
+from senda.casework.queries.people import card_code_taken, duplicate_candidates
 from senda.casework.tests.factories import (
     FollowUpFactory,
     PersonFactory,
@@ -381,3 +381,9 @@ def test_what_a_user_is_is_read_once_and_answers_the_footer(
         access.follow_ups_visible_to(user=supervisor)
     assert len(queries.captured_queries) == 2  # the memberships, the team
     assert access.people_visible_to(user=supervisor).count() == 0  # nobody registered yet
+
+
+def test_a_card_code_is_taken_once_printed(users_a: dict[str, User]) -> None:
+    person = PersonFactory.create(registered_by=users_a[Role.HEALTH_PROMOTER])
+    assert card_code_taken(code=person.code)
+    assert not card_code_taken(code="PA-0000-0000")
