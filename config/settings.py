@@ -198,6 +198,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Signed-in sessions end after this long without a request, and after this long in any case
 # (SessionExpiryMiddleware); the cookie never outlives the second.
+# KoboToolbox servers analysts may pull survey submissions from (origins, comma-separated):
+# a self-hosted server is added here, never typed freely.
+SENDA_KOBO_SERVERS = env_list(
+    "SENDA_KOBO_SERVERS", "https://kf.kobotoolbox.org,https://eu.kobotoolbox.org"
+)
 SENDA_SESSION_IDLE_MINUTES = int(os.environ.get("SENDA_SESSION_IDLE_MINUTES", "30"))
 SENDA_SESSION_MAX_HOURS = int(os.environ.get("SENDA_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = 60 * 60 * SENDA_SESSION_MAX_HOURS

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 PAGE_SIZE = 1000
@@ -36,7 +37,40 @@ def server_url_problem(url: str) -> str:
         return _("Enter the server's address, such as https://kf.kobotoolbox.org.")
     if parts.username or parts.password or parts.query or parts.fragment:
         return _("Enter only the server's address, without a user, query or fragment.")
+    # Only servers the installation names: a typed address must never make Senda call its
+    # own network (a database port, a cloud's metadata service) with a token.
+    if _origin(url) not in {_origin(server) for server in allowed_servers()}:
+        return _(
+            "Senda pulls only from the KoboToolbox servers this installation allows (%(servers)s); "
+            "an administrator adds a server with SENDA_KOBO_SERVERS."
+        ) % {"servers": ", ".join(allowed_servers())}
     return ""
+
+
+def allowed_servers() -> list[str]:
+    """The KoboToolbox servers an analyst may pull from (setting ``SENDA_KOBO_SERVERS``)."""
+    return [server.strip().rstrip("/") for server in settings.SENDA_KOBO_SERVERS if server.strip()]
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url.strip())
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default_port
+    except ValueError:
+        port = None
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+class _NoRedirects(HTTPRedirectHandler):
+    """A redirect is answered as the error it is for an API: the token goes only where the
+    analyst pointed, never where a server sends it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = build_opener(_NoRedirects)
 
 
 def data_url(
@@ -65,7 +99,7 @@ def _get_json(url: str, token: str, timeout: float) -> Any:
         url, headers={"Authorization": f"Token {token}", "Accept": "application/json"}
     )
     try:
-        with urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             body = response.read()
     except HTTPError as exc:
         if exc.code in (401, 403):
@@ -82,6 +116,14 @@ def _get_json(url: str, token: str, timeout: float) -> Any:
                     "KoboToolbox has no such form (HTTP 404): check the server address and "
                     "the form's id (asset uid)."
                 )
+            ) from exc
+        if 300 <= exc.code < 400:
+            raise KoboError(
+                _(
+                    "The server sent Senda to another address (HTTP %(code)s); nothing was "
+                    "pulled. Check the server's address (https, no extra path)."
+                )
+                % {"code": exc.code}
             ) from exc
         raise KoboError(
             _("KoboToolbox answered with an error (HTTP %(code)s); try again later.")

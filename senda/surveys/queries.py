@@ -50,13 +50,17 @@ def may_manage_survey(*, user: User, survey: Survey) -> bool:
     return organisation_id is not None and survey.programme.lead_id == organisation_id
 
 
+def _visible(*, user: User) -> QuerySet[Survey]:
+    # One rule for who sees a programme, the one of senda.insights.
+    visible = programmes_visible_to(user=user).values("pk")
+    return Survey.objects.filter(programme__in=visible)
+
+
 def surveys_visible_to(*, user: User) -> QuerySet[Survey]:
     """The surveys of the programmes ``user`` sees, with their programme and submission count
     (``submission_count``), newest first within each programme."""
-    # One rule for who sees a programme, the one of senda.insights.
-    visible = programmes_visible_to(user=user).values("pk")
     return (
-        Survey.objects.filter(programme__in=visible)
+        _visible(user=user)
         .select_related("programme", "programme__lead", "baseline")
         .annotate(submission_count=Count("submissions"))
         .order_by("programme__name", "-created_at")
@@ -64,20 +68,24 @@ def surveys_visible_to(*, user: User) -> QuerySet[Survey]:
 
 
 def survey_get(*, user: User, survey_id: UUID | str) -> Survey:
-    """One survey ``user`` sees; ``NotFoundError`` for anything else."""
-    return get_or_not_found(surveys_visible_to(user=user), survey_id)
+    """One survey ``user`` sees; ``NotFoundError`` for anything else. (No count of
+    submissions: counting every survey's interviews costs more than reading one.)"""
+    return get_or_not_found(
+        _visible(user=user).select_related("programme", "programme__lead", "baseline"),
+        survey_id,
+    )
 
 
 def survey_questions(*, user: User, survey: Survey) -> QuerySet[SurveyQuestion]:
     """The questions of ``survey`` (which ``user`` must see), in form order."""
-    if not surveys_visible_to(user=user).filter(pk=survey.pk).exists():
+    if not _visible(user=user).filter(pk=survey.pk).exists():
         raise NotFoundError("survey")
     return SurveyQuestion.objects.filter(survey=survey).order_by("position")
 
 
 def survey_submissions(*, user: User, survey: Survey) -> QuerySet[Submission]:
     """The submissions of ``survey`` (which ``user`` must see)."""
-    if not surveys_visible_to(user=user).filter(pk=survey.pk).exists():
+    if not _visible(user=user).filter(pk=survey.pk).exists():
         raise NotFoundError("survey")
     return Submission.objects.filter(survey=survey)
 

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from senda.accounts.models import User
 from senda.core.errors import ValidationError
-from senda.core.queries import get_or_not_found
 from senda.insights import suppression
 from senda.surveys.estimation import (
     Design,
@@ -37,7 +36,7 @@ from senda.surveys.estimation import (
     option_proportions,
 )
 from senda.surveys.models import SURVEY_DIMENSIONS, Submission, Survey, SurveyQuestion
-from senda.surveys.queries import programmes_visible_to
+from senda.surveys.queries import survey_get
 
 SELECT_ONE = "select_one"
 SELECT_MULTIPLE = "select_multiple"
@@ -146,21 +145,10 @@ class Comparison:
         return self.follow_up.kind
 
 
-def results_survey_get(*, user: User, survey_id: UUID | str) -> Survey:
-    """One survey ``user`` sees (who sees its programme), for reading its results;
-    ``NotFoundError`` for anything else. The same rule as ``queries.survey_get``, without its
-    count of every survey's submissions, which results never show."""
-    visible = programmes_visible_to(user=user).values("pk")
-    return get_or_not_found(
-        Survey.objects.filter(programme__in=visible).select_related("programme", "baseline"),
-        survey_id,
-    )
-
-
 def analysable_questions(*, user: User, survey_id: UUID | str) -> list[SurveyQuestion]:
     """The questions of a survey the user sees that results can be estimated for (choices and
     numbers; not the design's own weight, strata and cluster questions)."""
-    survey = results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     return _analysable(survey)
 
 
@@ -180,7 +168,7 @@ def question_results(
 ) -> QuestionResults:
     """A question's weighted estimates with 95% CIs and design effects, overall and by the
     ``dimension`` (a key of the survey's ``dimension_questions``), small cells hidden."""
-    survey = results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     return _question_results(survey, question_name, dimension)
 
 
@@ -189,12 +177,12 @@ def comparison_results(
 ) -> Comparison:
     """A follow-up survey's estimates beside its baseline's (the question of the same name),
     with the difference and its 95% CI (independent samples), small cells hidden."""
-    follow_up_survey = results_survey_get(user=user, survey_id=survey_id)
+    follow_up_survey = survey_get(user=user, survey_id=survey_id)
     if follow_up_survey.baseline_id is None:
         raise ValidationError(
             {"baseline": [_("This survey has no baseline survey to compare with.")]}
         )
-    baseline_survey = results_survey_get(user=user, survey_id=follow_up_survey.baseline_id)
+    baseline_survey = survey_get(user=user, survey_id=follow_up_survey.baseline_id)
     follow_up = _question_results(follow_up_survey, question_name, dimension)
     if not baseline_survey.questions.filter(name=question_name).exists():
         raise ValidationError(

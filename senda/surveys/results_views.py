@@ -24,6 +24,7 @@ from senda.core.views import staff_page_with
 from senda.surveys import results as survey_results
 from senda.surveys.estimation import Estimate
 from senda.surveys.models import Survey, SurveyQuestion
+from senda.surveys.queries import survey_get
 
 staff_page = staff_page_with("core/forbidden.html")
 
@@ -93,7 +94,7 @@ def results_print(request: HttpRequest, survey_id: UUID) -> HttpResponse:
 
 def _results_page(request: HttpRequest, survey_id: UUID, *, template: str) -> HttpResponse:
     user = _user(request)
-    survey = survey_results.results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     form, question, dimension = _choose(request, survey, user)
     context: dict[str, Any] = {"survey": survey, "form": form, "query": request.GET.urlencode()}
     if question is None:
@@ -122,7 +123,7 @@ def _results_page(request: HttpRequest, survey_id: UUID, *, template: str) -> Ht
 def results_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """The results table as CSV, suppressed like the page."""
     user = _user(request)
-    survey = survey_results.results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     try:
         found = survey_results.question_results(
             user=user,
@@ -147,7 +148,7 @@ def results_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
 def comparison(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """A follow-up's estimates beside its baseline's, with the change and its 95% CI."""
     user = _user(request)
-    survey = survey_results.results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     form, question, dimension = _choose(request, survey, user)
     context: dict[str, Any] = {"survey": survey, "form": form, "query": request.GET.urlencode()}
     if question is None:
@@ -175,7 +176,7 @@ def comparison(request: HttpRequest, survey_id: UUID) -> HttpResponse:
 def comparison_csv(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     """The comparison table as CSV, suppressed like the page."""
     user = _user(request)
-    survey = survey_results.results_survey_get(user=user, survey_id=survey_id)
+    survey = survey_get(user=user, survey_id=survey_id)
     try:
         found = survey_results.comparison_results(
             user=user,

@@ -73,7 +73,8 @@ class KoboServer:
 
     records: list[dict[str, Any]] = field(default_factory=list)
     page_size: int = 2
-    mode: str = ""  # "", "slow", "garbage", "fail_second_page", "foreign_next", "no_results"
+    # "", "slow", "garbage", "fail_second_page", "foreign_next", "no_results", "redirect"
+    mode: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
 
@@ -103,6 +104,12 @@ def _handler(state: KoboServer) -> type[BaseHTTPRequestHandler]:
                 self._send(404, b'{"detail": "Not found."}')
                 return
             start = int(params.get("start", 0))
+            if state.mode == "redirect":
+                self.send_response(302)
+                self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if state.mode == "slow":
                 time.sleep(1.5)
             if state.mode == "garbage":
@@ -133,11 +140,17 @@ def _handler(state: KoboServer) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def kobo_server() -> Iterator[KoboServer]:
+def kobo_server(settings: Any) -> Iterator[KoboServer]:
     state = KoboServer()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    # The installation allows this loopback server (and a port where nothing listens).
+    settings.SENDA_KOBO_SERVERS = [
+        state.base_url,
+        "http://127.0.0.1:9",
+        "https://kf.kobotoolbox.org",
+    ]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
@@ -314,6 +327,28 @@ def test_the_token_never_follows_a_next_page_to_another_server(
     kobo_server.mode = "foreign_next"
 
     assert "pointed to another server" in refusal(survey, officer)
+
+
+def test_a_redirect_is_not_followed(survey: Survey, officer: User, kobo_server: KoboServer) -> None:
+    kobo_server.records = [record(1, "2025-03-01T10:00:00")]
+    kobo_server.mode = "redirect"
+
+    assert "sent Senda to another address (HTTP 302)" in refusal(survey, officer)
+    assert [request["path"] for request in kobo_server.requests] == [
+        f"/api/v2/assets/{ASSET}/data/"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:5432", "http://169.254.169.254", "https://kobo.example.org"],
+)
+def test_only_the_servers_the_installation_allows(survey: Survey, officer: User, url: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        actions.survey_set_kobo(actor=officer, survey=survey, kobo_url=url, kobo_asset_uid=ASSET)
+
+    assert "SENDA_KOBO_SERVERS" in " ".join(caught.value.errors["kobo_url"])
+    assert Survey.objects.get(pk=survey.pk).kobo_url != url
 
 
 def test_a_server_that_cannot_be_reached(
