@@ -194,6 +194,15 @@ def load(args: argparse.Namespace) -> tuple[list[str], str]:
     return tokens, big_token
 
 
+class Busy(Exception):
+    """The server answered 503 "busy" (the database could not take the write in time): the
+    field app sends the same batch again after ``Retry-After`` seconds, and so does the bench."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class Wire:
     """Bytes and time of a phone's HTTP exchanges (gzip, as the field app's browser asks)."""
 
@@ -201,6 +210,7 @@ class Wire:
         self.port = port
         self.sent = 0
         self.received = 0
+        self.busy = 0  # uploads answered 503 "busy" and sent again
 
     def call(self, method: str, path: str, token: str, body: Any = None) -> Any:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1800)
@@ -219,6 +229,8 @@ class Wire:
             self.received += len(raw)
             if answer.getheader("Content-Encoding") == "gzip":
                 raw = gzip.decompress(raw)
+            if answer.status == 503 and json.loads(raw).get("code") == "busy":
+                raise Busy(float(answer.getheader("Retry-After") or 5))
             if answer.status != 200:
                 raise RuntimeError(f"{method} {path}: {answer.status} {raw[:300]!r}")
             return json.loads(raw)
@@ -261,12 +273,20 @@ def new_people(count: int, tag: str) -> list[dict[str, Any]]:
 def upload(wire: Wire, token: str, records: list[dict[str, Any]]) -> None:
     from django.utils import timezone
 
-    answer = wire.call(
-        "POST",
-        "/api/sync/push",
-        token,
-        {"device_time": timezone.now().isoformat(), "records": records},
-    )
+    for _attempt in range(20):
+        try:
+            answer = wire.call(
+                "POST",
+                "/api/sync/push",
+                token,
+                {"device_time": timezone.now().isoformat(), "records": records},
+            )
+            break
+        except Busy as busy:
+            wire.busy += 1
+            time.sleep(busy.retry_after)
+    else:
+        raise RuntimeError("the server stayed busy")
     statuses = {result["status"] for result in answer["results"]}
     if statuses != {"applied"}:
         raise RuntimeError(f"upload not applied: {statuses} {answer['results'][0]}")
@@ -499,7 +519,8 @@ def run_load(args: argparse.Namespace, tokens: list[str], big_token: str) -> dic
         f"   uploaded {uploaded:,} records ({uploaded / wall:,.0f}/s), downloaded"
         f" {records_down:,} ({records_down / wall:,.0f}/s; {records_down // len(tokens):,} a"
         f" phone); on the wire {sent / 1e6:.1f} MB up, {received / 1e6:.1f} MB down (gzip),"
-        f" {received / len(tokens) / 1e3:.0f} KB down a phone",
+        f" {received / len(tokens) / 1e3:.0f} KB down a phone;"
+        f" {sum(wire.busy for wire in wires)} uploads answered 503 busy and sent again",
         flush=True,
     )
     wire = Wire(SERVER_PORT)
