@@ -1,5 +1,5 @@
 """Plain reads for the busiest field-work lists (my tasks, the referral inbox, the duplicate
-check): SQL written here, identifiers and placeholders only, rows as tuples.
+check): SQL written here, identifiers and placeholders only, rows as lists of values.
 
 For a page of 25 rows, compiling an ORM query (and building a model instance per row) cost
 more than the database spent answering it. The values still go through Django's own field

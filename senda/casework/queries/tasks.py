@@ -348,7 +348,6 @@ def my_task_rows(
     of field work). ``counts``: the user's ``my_task_counts`` for the same day, if read already
     (an open list's length is then one of them). Refused to roles without case work."""
     today = today or timezone.localdate()
-    show = show if show in SHOWS else TODAY
     where, parameters, order = _mine_where(user, show, today)
     known = {TODAY: "today", OVERDUE: "overdue", UPCOMING: "upcoming"}.get(show)
     total = getattr(counts, known) if counts is not None and known else None
