@@ -11,7 +11,6 @@ suppression. Indicators (``Indicator.source``) name a source by its key; the eng
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,15 +117,13 @@ DIMENSION_LABELS: dict[str, Promise] = {
 
 def inquiry_target_hours() -> int:
     """An inquiry answered within this many hours of arriving is answered on time."""
-    value = getattr(settings, "SENDA_INQUIRY_TARGET_HOURS", None)
-    if value is None:
-        value = os.environ.get("SENDA_INQUIRY_TARGET_HOURS") or 72
-    return int(value)
+    return int(settings.SENDA_INQUIRY_TARGET_HOURS)
 
 
 def service_verified_days() -> int:
-    """A service verified within this many days before the period's end counts as verified."""
-    return 180
+    """A service verified within this many days before the period's end counts as verified:
+    the directory's own freshness rule (``SENDA_STALE_SERVICE_DAYS``, 180 by default)."""
+    return int(settings.SENDA_STALE_SERVICE_DAYS)
 
 
 # ---------------------------------------------------------------------------------------------

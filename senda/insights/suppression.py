@@ -21,7 +21,6 @@ more figures so that no hidden one can be worked out from what is published:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -32,11 +31,9 @@ TOTAL = ""
 
 
 def threshold() -> int:
-    """Counts with fewer contributors than this (and more than none) are hidden."""
-    value = getattr(settings, "SENDA_SMALL_NUMBER_THRESHOLD", None)
-    if value is None:
-        value = os.environ.get("SENDA_SMALL_NUMBER_THRESHOLD") or 5
-    return max(0, int(value))
+    """Counts with fewer contributors than this (and more than none) are hidden
+    (``SENDA_SMALL_NUMBER_THRESHOLD``, 5 by default)."""
+    return max(0, int(settings.SENDA_SMALL_NUMBER_THRESHOLD))
 
 
 def is_small(contributors: int | None, limit: int) -> bool:

@@ -66,7 +66,7 @@ def test_last_full_quarter_and_period_checks() -> None:
         datetime.date(2025, 12, 31),
     )
     assert report_period("", None) == last_full_quarter()
-    with pytest.raises(Exception, match="YYYY-MM-DD"):
+    with pytest.raises(Exception, match="-MM-DD"):  # YYYY-MM-DD, AAAA-MM-DD in Spanish
         report_period("2026-02-30", "2026-03-31")
 
 
