@@ -35,21 +35,17 @@ from senda.casework.keys import name_words, new_card_code
 from senda.casework.models import (
     ConsentEvent,
     ConsentScope,
-    ContactChannel,
     DoseTally,
     FollowUp,
     FollowUpRule,
     FollowUpTrigger,
     Orientation,
-    OrientationOutcome,
     OutreachActivity,
     OutreachTally,
     Person,
     PersonSearchKey,
-    PlaceType,
     Referral,
     ReferralEvent,
-    ReferralReason,
     ReferralStatus,
     SearchKeyKind,
     Topic,
@@ -349,7 +345,6 @@ class FieldBatch:
         person = self._person_for_work(
             person, _("Your role does not include recording orientations with this person.")
         )
-        errors: dict[str, list[str]] = {}
         topic_ids = {topic.pk for topic in topics}
         allowed = list(
             {
@@ -358,34 +353,18 @@ class FieldBatch:
                 if topic.use == TopicUse.ORIENTATION and topic.is_active
             }.values()
         )
-        if not topic_ids:
-            errors["topics"] = [_("Choose at least one topic.")]
-        elif len(allowed) != len(topic_ids):
-            errors["topics"] = [_("Choose topics from the list of orientation topics.")]
-        if channel not in ContactChannel.values:
-            errors["channel"] = [_("Choose how the orientation took place.")]
-        if place_type not in PlaceType.values:
-            errors["place_type"] = [_("Choose where the orientation took place.")]
-        if outcome not in OrientationOutcome.values:
-            errors["outcome"] = [_("Choose how the orientation ended.")]
         now = clock.now()
-        if timezone.is_naive(occurred_at):
-            occurred_at = timezone.make_aware(occurred_at)
-        if occurred_at > now + orientations.CLOCK_SKEW:
-            errors["occurred_at"] = [_("The orientation cannot be in the future.")]
-        elif occurred_at < person.registered_at - datetime.timedelta(days=1):
-            errors["occurred_at"] = [
-                _("The orientation cannot be before the person was registered.")
-            ]
-        note = (note or "").strip()
-        if "\x00" in note:
-            errors["note"] = [_("The text contains a character that is not allowed.")]
-        elif len(note) > orientations.NOTE_MAX:
-            errors["note"] = [
-                _("Use at most %(count)d characters.") % {"count": orientations.NOTE_MAX}
-            ]
-        if errors:
-            raise ValidationError(errors)
+        occurred_at, note = orientations.orientation_checked(
+            person=person,
+            topic_ids=topic_ids,
+            allowed=allowed,
+            occurred_at=occurred_at,
+            channel=channel,
+            place_type=place_type,
+            outcome=outcome,
+            note=note,
+            now=now,
+        )
         orientation = Orientation(
             organisation_id=person.organisation_id,
             person=person,
@@ -442,25 +421,9 @@ class FieldBatch:
             person, _("You can see this person but not refer them: your role only reads.")
         )
         errors: dict[str, list[str]] = {}
-        if reason not in ReferralReason.values:
-            errors["reason"] = [_("Choose a reason for the referral.")]
-        if urgency not in Urgency.values:
-            errors["urgency"] = [_("Choose how urgent it is.")]
-        if not locked.consents_to_share:
-            errors["__all__"] = [
-                _(
-                    "This person has not agreed to sharing their data with the organisation a "
-                    "referral goes to: record their consent first, or give them the service's "
-                    "details instead."
-                )
-            ]
-        try:
-            clean_note = referrals._clean_text(
-                note, field="note", max_length=referrals.NOTE_MAX_LENGTH
-            )
-        except ValidationError as exc:
-            errors.update(exc.errors)
-            clean_note = ""
+        clean_note = referrals.referral_request_checked(
+            person=locked, reason=reason, urgency=urgency, note=note, errors=errors
+        )
         try:
             chosen_service, chosen_location = self._service_and_location(service_at_location)
         except ValidationError as exc:

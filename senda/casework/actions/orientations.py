@@ -32,6 +32,48 @@ NOTE_MAX = 4000
 CLOCK_SKEW = datetime.timedelta(minutes=10)
 
 
+def orientation_checked(
+    *,
+    person: Person,
+    topic_ids: set[int],
+    allowed: list[Topic],
+    occurred_at: datetime.datetime,
+    channel: str,
+    place_type: str,
+    outcome: str,
+    note: str,
+    now: datetime.datetime,
+) -> tuple[datetime.datetime, str]:
+    """The checks of a new orientation (shared with the sync's batch writer): its time made
+    aware and its note cleaned, or ``ValidationError`` with a message per field. ``allowed``
+    are the active orientation topics among ``topic_ids``."""
+    errors: dict[str, list[str]] = {}
+    if not topic_ids:
+        errors["topics"] = [_("Choose at least one topic.")]
+    elif len(allowed) != len(topic_ids):
+        errors["topics"] = [_("Choose topics from the list of orientation topics.")]
+    if channel not in ContactChannel.values:
+        errors["channel"] = [_("Choose how the orientation took place.")]
+    if place_type not in PlaceType.values:
+        errors["place_type"] = [_("Choose where the orientation took place.")]
+    if outcome not in OrientationOutcome.values:
+        errors["outcome"] = [_("Choose how the orientation ended.")]
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at)
+    if occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = [_("The orientation cannot be in the future.")]
+    elif occurred_at < person.registered_at - datetime.timedelta(days=1):
+        errors["occurred_at"] = [_("The orientation cannot be before the person was registered.")]
+    note = (note or "").strip()
+    if "\x00" in note:
+        errors["note"] = [_("The text contains a character that is not allowed.")]
+    elif len(note) > NOTE_MAX:
+        errors["note"] = [_("Use at most %(count)d characters.") % {"count": NOTE_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    return occurred_at, note
+
+
 @transaction.atomic
 def orientation_record(
     *,
@@ -66,33 +108,20 @@ def orientation_record(
         raise NotFoundError(str(person.pk))
     person = workable
 
-    errors: dict[str, list[str]] = {}
     topic_ids = {topic.pk for topic in topics}
     allowed = list(Topic.objects.filter(pk__in=topic_ids, use=TopicUse.ORIENTATION, is_active=True))
-    if not topic_ids:
-        errors["topics"] = [_("Choose at least one topic.")]
-    elif len(allowed) != len(topic_ids):
-        errors["topics"] = [_("Choose topics from the list of orientation topics.")]
-    if channel not in ContactChannel.values:
-        errors["channel"] = [_("Choose how the orientation took place.")]
-    if place_type not in PlaceType.values:
-        errors["place_type"] = [_("Choose where the orientation took place.")]
-    if outcome not in OrientationOutcome.values:
-        errors["outcome"] = [_("Choose how the orientation ended.")]
     now = clock.now()
-    if timezone.is_naive(occurred_at):
-        occurred_at = timezone.make_aware(occurred_at)
-    if occurred_at > now + CLOCK_SKEW:
-        errors["occurred_at"] = [_("The orientation cannot be in the future.")]
-    elif occurred_at < person.registered_at - datetime.timedelta(days=1):
-        errors["occurred_at"] = [_("The orientation cannot be before the person was registered.")]
-    note = (note or "").strip()
-    if "\x00" in note:
-        errors["note"] = [_("The text contains a character that is not allowed.")]
-    elif len(note) > NOTE_MAX:
-        errors["note"] = [_("Use at most %(count)d characters.") % {"count": NOTE_MAX}]
-    if errors:
-        raise ValidationError(errors)
+    occurred_at, note = orientation_checked(
+        person=person,
+        topic_ids=topic_ids,
+        allowed=allowed,
+        occurred_at=occurred_at,
+        channel=channel,
+        place_type=place_type,
+        outcome=outcome,
+        note=note,
+        now=now,
+    )
 
     orientation = Orientation.objects.create(
         organisation_id=person.organisation_id,
