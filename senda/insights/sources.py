@@ -313,6 +313,18 @@ def periods(date_field: str, is_datetime: bool) -> dict[str, Dimension]:
     }
 
 
+def person_country() -> Dimension:
+    """The country of a record about a person: the person's area's, else (no area recorded)
+    the organisation's."""
+    return Dimension(
+        lambda: Coalesce(F("person__area__country"), F("organisation__country")),
+        filter_q=lambda codes: (
+            Q(person__area__country__in=list(codes))
+            | Q(person__area__isnull=True, organisation__country__in=list(codes))
+        ),
+    )
+
+
 def person_dimensions(prefix: str) -> dict[str, Dimension]:
     """Sex, age group, nationality and community of the person behind a record."""
     return {
@@ -490,13 +502,7 @@ def _referrals() -> Source:
         measures=("count", "people", "share", "median_days"),
         default_measure="count",
         dimensions={
-            "country": Dimension(
-                lambda: Coalesce(F("person__area__country"), F("organisation__country")),
-                filter_q=lambda codes: (
-                    Q(person__area__country__in=list(codes))
-                    | Q(person__area__isnull=True, organisation__country__in=list(codes))
-                ),
-            ),
+            "country": person_country(),
             "area": Dimension(area_level1(*area), filter_q=area_filter(*area)),
             **periods("sent_at", True),
             "organisation": Dimension(field_of("organisation")),
@@ -535,13 +541,7 @@ def _follow_ups() -> Source:
         default_measure="count",
         base=lambda: FollowUp.objects.annotate(completed_day=TruncDate("completed_at")),
         dimensions={
-            "country": Dimension(
-                lambda: Coalesce(F("person__area__country"), F("organisation__country")),
-                filter_q=lambda codes: (
-                    Q(person__area__country__in=list(codes))
-                    | Q(person__area__isnull=True, organisation__country__in=list(codes))
-                ),
-            ),
+            "country": person_country(),
             "area": Dimension(area_level1(*area), filter_q=area_filter(*area)),
             **periods("due_on", False),
             "organisation": Dimension(field_of("organisation")),
