@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest
@@ -14,8 +14,8 @@ from django.shortcuts import render
 from senda.core.errors import NotFoundError, PermissionDeniedError
 
 # Any response: pages, and downloads that stream (a StreamingHttpResponse is not an
-# HttpResponse).
-View = Callable[..., HttpResponseBase]
+# HttpResponse); the decorated view keeps its own type.
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def staff_page_with(forbidden_template: str) -> Callable[[View], View]:
@@ -33,6 +33,6 @@ def staff_page_with(forbidden_template: str) -> Callable[[View], View]:
             except PermissionDeniedError as exc:
                 return render(request, forbidden_template, {"message": str(exc)}, status=403)
 
-        return wrapper
+        return cast(View, wrapper)
 
     return decorate
