@@ -81,6 +81,16 @@ def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     return token
 
 
+def api_token_mark_used(*, api_token: ApiToken) -> None:
+    """Note that ``api_token`` opened a request (to the minute: a hint for the token list, not
+    an access log). Not audited: this runs on every API and sync request."""
+    now = timezone.now()
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
+        # A single UPDATE: two requests at once both write "now", neither loses anything.
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        api_token.last_used_at = now
+
+
 def api_token_authenticate(*, token: str) -> User | None:
     """The active user a clear token belongs to, or None when it is unknown or revoked.
 
@@ -96,10 +106,7 @@ def api_token_authenticate(*, token: str) -> User | None:
     )
     if api_token is None or not api_token.user.is_active:
         return None
-    now = timezone.now()
-    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
-        # A single UPDATE: two requests at once both write "now", neither loses anything.
-        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    api_token_mark_used(api_token=api_token)
     # Whatever this request writes to the audit log names the token it came with.
     set_api_token(api_token.name)
     return api_token.user

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from senda.accounts.models import ApiToken, User
-from senda.accounts.token_actions import NAME_MAX_LENGTH, api_token_create
+from senda.accounts.token_actions import NAME_MAX_LENGTH, api_token_create, api_token_mark_used
 from senda.casework.access import people_workable_by
 from senda.casework.actions.referrals import referral_cancel
 from senda.casework.actions.tasks import followup_get_for_work
@@ -105,12 +105,14 @@ def device_revoke(*, actor: User, device_id: uuid.UUID | str) -> Device:
 
 
 def device_seen(*, device: Device) -> None:
-    """Note that the device called (to the minute). Not audited: this runs on every sync
-    request; registration and revocation are."""
+    """Note that the device called, and its token was used (to the minute). Not audited:
+    this runs on every sync request; registration and revocation are."""
     now = timezone.now()
     if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_PRECISION:
         Device.objects.filter(pk=device.pk).update(last_seen_at=now)
         device.last_seen_at = now
+    # The phone's token shows its last use in the token list like any other token.
+    api_token_mark_used(api_token=device.api_token)
 
 
 @transaction.atomic

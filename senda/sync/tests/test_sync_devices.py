@@ -50,6 +50,8 @@ def test_a_field_worker_registers_a_phone_and_gets_its_token_once(
     assert status.status_code == 200 and status.json()["device_id"] == str(device.pk)
     device.refresh_from_db()
     assert device.last_seen_at is not None
+    # the token list shows when the phone's token was last used, like any token's
+    assert device.api_token.last_used_at is not None
     assert AuditEntry.objects.filter(
         action="sync.device_register", object_id=str(device.pk)
     ).exists()
