@@ -383,12 +383,7 @@ class FieldBatch:
             action="casework.orientation_record",
             obj=orientation,
             organisation=person.organisation,
-            details={
-                "person": str(person.pk),
-                "topics": sorted(topic.slug for topic in allowed),
-                "channel": channel,
-                "outcome": outcome,
-            },
+            details=orientations.orientation_audit_details(orientation, allowed),
         )
         return orientation
 

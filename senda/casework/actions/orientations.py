@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -72,6 +73,16 @@ def orientation_checked(
     if errors:
         raise ValidationError(errors)
     return occurred_at, note
+
+
+def orientation_audit_details(orientation: Orientation, topics: list[Topic]) -> dict[str, Any]:
+    """The audit details of a new orientation (shared with the sync's batch writer)."""
+    return {
+        "person": str(orientation.person_id),
+        "topics": sorted(topic.slug for topic in topics),
+        "channel": orientation.channel,
+        "outcome": orientation.outcome,
+    }
 
 
 @transaction.atomic
@@ -142,11 +153,6 @@ def orientation_record(
         action="casework.orientation_record",
         obj=orientation,
         organisation=person.organisation,
-        details={
-            "person": str(person.pk),
-            "topics": sorted(topic.slug for topic in allowed),
-            "channel": channel,
-            "outcome": outcome,
-        },
+        details=orientation_audit_details(orientation, allowed),
     )
     return orientation
