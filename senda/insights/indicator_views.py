@@ -9,8 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from senda.accounts.models import User
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from senda.core.views import staff_page_with
 from senda.insights import actions, queries
 from senda.insights.engine import Filters, Table, allowed_dimensions, indicator_table
 from senda.insights.indicator_forms import IndicatorForm, ProgrammeForm
@@ -31,19 +31,14 @@ FORBIDDEN = "insights/indicators/forbidden.html"
 def manager_page(view: View) -> View:
     """Log-in and the insights capability required; "not found" is a 404, a refusal a 403."""
 
-    @login_required
+    @staff_page_with(FORBIDDEN)
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            if not queries.may_manage_insights(_user(request)):
-                raise PermissionDeniedError(
-                    _("Your role does not include managing programmes and indicators.")
-                )
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404 from exc
-        except PermissionDeniedError as exc:
-            return render(request, FORBIDDEN, {"message": str(exc)}, status=403)
+        if not queries.may_manage_insights(_user(request)):
+            raise PermissionDeniedError(
+                _("Your role does not include managing programmes and indicators.")
+            )
+        return view(request, *args, **kwargs)
 
     return wrapper
 
