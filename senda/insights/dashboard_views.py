@@ -40,7 +40,7 @@ from senda.insights.engine import (
     indicator_table,
     indicators_for,
 )
-from senda.insights.hxl import FORMULA_STARTS
+from senda.insights.hxl import spreadsheet_safe
 from senda.insights.models import Indicator, Programme
 from senda.insights.queries import programme_get, programmes_visible_to
 from senda.insights.sources import period_label
@@ -184,7 +184,7 @@ def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
         for index, key in enumerate(table.dimensions):
             code = "" if total else cell.key[index]
             label = _("Total") if total or not code else table.labels.get(key, {}).get(code, code)
-            columns += [_spreadsheet_safe(code), _spreadsheet_safe(str(label))]
+            columns += [spreadsheet_safe(code), spreadsheet_safe(str(label))]
         suppressed = cell.suppressed or cell.value is None
         columns += ["" if suppressed else _csv_number(cell.value), "1" if cell.suppressed else "0"]
         return columns
@@ -196,12 +196,6 @@ def _write_csv(response: HttpResponse, table: Table, filters: Filters) -> None:
         for cell in margin:
             writer.writerow(row(cell, total=False))
     writer.writerow(row(table.total, total=True))
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Names typed by people (an organisation, a campaign) that a spreadsheet would run as a
-    formula are written with a leading apostrophe (CSV injection)."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv_number(value: float | None) -> str:

@@ -106,10 +106,11 @@ def _text(value: Value) -> str:
         return format(round(value, 4), "g")
     if isinstance(value, int):
         return str(value)
-    return _safe_text(str(value))
+    return spreadsheet_safe(str(value))
 
 
-def _safe_text(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading apostrophe when a spreadsheet would run it as a formula."""
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
@@ -133,8 +134,8 @@ def csv_chunks(table: HxlTable) -> Iterator[bytes]:
     buffer.write("\ufeff")
     for note in table.notes:
         # A note never starts with "#": HXL tools must not take it for a hashtag row.
-        writer.writerow([_safe_text(note.lstrip("#").strip())])
-    writer.writerow([_safe_text(header) for header in table.headers])
+        writer.writerow([spreadsheet_safe(note.lstrip("#").strip())])
+    writer.writerow([spreadsheet_safe(header) for header in table.headers])
     writer.writerow(table.tags)
     yield flush()
     for count, row in enumerate(table.all_rows(), start=1):
