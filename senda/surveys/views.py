@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -61,13 +61,6 @@ def _detail_url(survey: Survey) -> str:
     return reverse("surveys:detail", args=[survey.pk])
 
 
-def _results_url(survey: Survey) -> str:
-    try:
-        return reverse("surveys:results", args=[survey.pk])
-    except NoReverseMatch:  # the results pages are not wired yet
-        return ""
-
-
 def _import_message(result: ImportResult) -> str:
     return _("%(added)s interviews added, %(skipped)s already imported (of %(total)s read).") % {
         "added": result.added,
@@ -96,12 +89,9 @@ def survey_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDeniedError(
             _("Only the programme officers of a programme's lead organisation add surveys.")
         )
-    baselines = [
-        survey
-        for survey in queries.surveys_visible_to(user=user).filter(
-            programme__in=programmes, round="baseline"
-        )
-    ]
+    baselines = list(
+        queries.surveys_visible_to(user=user).filter(programme__in=programmes, round="baseline")
+    )
     posted = request.method == "POST"
     form = SurveyCreateForm(
         request.POST if posted else None,
@@ -175,7 +165,7 @@ def _detail_context(
         or KoboConnectionForm(
             initial={"kobo_url": survey.kobo_url, "kobo_asset_uid": survey.kobo_asset_uid}
         ),
-        "results_url": _results_url(survey),
+        "results_url": reverse("surveys:results", args=[survey.pk]),
     }
 
 
@@ -203,10 +193,8 @@ def _managed_survey(request: HttpRequest, survey_id: UUID) -> Survey:
 def survey_edit(request: HttpRequest, survey_id: UUID) -> HttpResponse:
     user = _user(request)
     survey = _managed_survey(request, survey_id)
-    baselines = (
-        queries.surveys_visible_to(user=user)
-        .filter(programme=survey.programme, round="baseline")
-        .exclude(pk=survey.pk)
+    baselines = queries.baseline_choices(user=user, programme=survey.programme).exclude(
+        pk=survey.pk
     )
     posted = request.method == "POST"
     form = SurveyEditForm(
