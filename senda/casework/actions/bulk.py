@@ -458,14 +458,7 @@ class FieldBatch:
             action="casework.referral_create",
             obj=referral,
             organisation=locked.organisation,
-            details={
-                "person": str(locked.pk),
-                "service": str(chosen_service.pk),
-                "location": str(chosen_location.pk),
-                "receiving_organisation": str(chosen_service.owner_id),
-                "reason": reason,
-                "urgency": urgency,
-            },
+            details=referrals.referral_audit_details(referral),
         )
         self._touch(locked, now)
         self._tasks_from_rules(

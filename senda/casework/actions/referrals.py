@@ -138,6 +138,18 @@ def referral_request_checked(
         return ""
 
 
+def referral_audit_details(referral: Referral) -> dict[str, Any]:
+    """The audit details of a new referral (shared with the sync's batch writer)."""
+    return {
+        "person": str(referral.person_id),
+        "service": str(referral.service_id),
+        "location": str(referral.location_id),
+        "receiving_organisation": str(referral.receiving_organisation_id),
+        "reason": referral.reason,
+        "urgency": referral.urgency,
+    }
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -206,14 +218,7 @@ def referral_create(
         action="casework.referral_create",
         obj=referral,
         organisation=locked.organisation,
-        details={
-            "person": str(locked.pk),
-            "service": str(chosen_service.pk),
-            "location": str(chosen_location.pk),
-            "receiving_organisation": str(chosen_service.owner_id),
-            "reason": reason,
-            "urgency": urgency,
-        },
+        details=referral_audit_details(referral),
     )
     person_touch(locked, at=now)  # referring is activity: the retention clock restarts
     # ``locked`` is this transaction's fresh, locked row and the referral is new.
