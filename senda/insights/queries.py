@@ -70,7 +70,7 @@ def programme_manage_get(*, user: User, programme_id: int) -> Programme:
     return get_or_not_found(programmes_managed_by(user=user), programme_id)
 
 
-def indicators_managed_by(*, user: User, include_archived: bool = True) -> QuerySet[Indicator]:
+def indicators_managed_by(*, user: User) -> QuerySet[Indicator]:
     """Indicators ``user`` may edit: those of the programmes they manage, and the shared ones
     when they are a programme officer of the coordination."""
     indicators = Indicator.objects.select_related("programme").order_by("position", "code")
@@ -78,12 +78,10 @@ def indicators_managed_by(*, user: User, include_archived: bool = True) -> Query
     if not organisations:
         return indicators.none()
     condition = Q(programme__lead__in=organisations)
-    if may_manage_shared_indicators(user):
+    # As may_manage_shared_indicators, without reading the memberships a second time.
+    if any(organisation.is_network_editor for organisation in organisations):
         condition |= Q(programme__isnull=True)
-    indicators = indicators.filter(condition)
-    if not include_archived:
-        indicators = indicators.filter(is_active=True)
-    return indicators
+    return indicators.filter(condition)
 
 
 def indicator_manage_get(*, user: User, indicator_id: int) -> Indicator:
