@@ -140,10 +140,6 @@ def area_info(pcode: str | None) -> AreaInfo | None:
     return found
 
 
-def reset_area_cache() -> None:
-    _areas_by_pcode.cache_clear()
-
-
 # ---------------------------------------------------------------------------------------------
 # Record-level exports
 
