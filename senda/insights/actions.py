@@ -306,12 +306,25 @@ def indicator_create(*, actor: User, fields: IndicatorInput) -> Indicator:
     return indicator
 
 
+def _locked_indicator(actor: User, indicator: Indicator) -> Indicator:
+    """``indicator`` afresh and locked, if ``actor`` may still manage it. Only its own row is
+    locked: PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to the
+    programme (a shared indicator has none)."""
+    found = (
+        indicators_managed_by(user=actor)
+        .select_for_update(of=("self",))
+        .filter(pk=indicator.pk)
+        .first()
+    )
+    if found is None:
+        raise NotFoundError("indicator")
+    return found
+
+
 @transaction.atomic
 def indicator_update(*, actor: User, indicator: Indicator, fields: IndicatorInput) -> Indicator:
     """Change an indicator's definition (its figures are recomputed from the records)."""
-    found = indicators_managed_by(user=actor).select_for_update().filter(pk=indicator.pk).first()
-    if found is None:
-        raise NotFoundError("indicator")
+    found = _locked_indicator(actor, indicator)
     _require_may_manage(actor, fields.programme)
     errors = indicator_errors(fields, indicator_id=found.pk)
     if errors:
@@ -331,9 +344,7 @@ def indicator_update(*, actor: User, indicator: Indicator, fields: IndicatorInpu
 @transaction.atomic
 def indicator_set_active(*, actor: User, indicator: Indicator, active: bool) -> Indicator:
     """Archive an indicator (no longer offered; its definition is kept) or bring it back."""
-    found = indicators_managed_by(user=actor).select_for_update().filter(pk=indicator.pk).first()
-    if found is None:
-        raise NotFoundError("indicator")
+    found = _locked_indicator(actor, indicator)
     if found.is_active != active:
         found.is_active = active
         found.save(update_fields=["is_active", "updated_at"])
