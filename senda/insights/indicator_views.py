@@ -50,6 +50,14 @@ def _user(request: HttpRequest) -> User:
 
 def _sources_help() -> list[dict[str, Any]]:
     """What each source offers, for the help beside the form."""
+    # Several sources share the same choices (the countries of the person filters): read once.
+    read: dict[Callable[[], list[tuple[str, str]]], list[str]] = {}
+
+    def values(choices: Callable[[], list[tuple[str, str]]]) -> list[str]:
+        if choices not in read:
+            read[choices] = [value for value, _label in choices()][:12]
+        return read[choices]
+
     return [
         {
             "key": source.key,
@@ -60,7 +68,7 @@ def _sources_help() -> list[dict[str, Any]]:
                 {
                     "name": name,
                     "label": definition.label,
-                    "values": [value for value, _label in definition.choices()][:12],
+                    "values": values(definition.choices),
                 }
                 for name, definition in source.filters.items()
             ],
