@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING
 
 from senda.insights.demo import CAMPAIGNS_SLUG, OFFICER
 from senda.insights.models import Programme
-from senda.surveys.demo import BASELINE_NAME, FOLLOW_UP_NAME, load_demo
+from senda.surveys.demo import BASELINE_FORM_ID, FOLLOW_UP_FORM_ID, load_demo
 from senda.surveys.models import Survey
 
 if TYPE_CHECKING:
     from senda.core.demo.world import DemoWorld
 
-DEMO_NAMES = (BASELINE_NAME, FOLLOW_UP_NAME)
+# Found by form id, as load_demo finds them: a renamed demo survey is still the demo one.
+DEMO_FORM_IDS = (BASELINE_FORM_ID, FOLLOW_UP_FORM_ID)
 
 
 def _demo_surveys() -> list[Survey]:
     return list(
-        Survey.objects.filter(programme__slug=CAMPAIGNS_SLUG, name__in=DEMO_NAMES).order_by(
+        Survey.objects.filter(programme__slug=CAMPAIGNS_SLUG, form_id__in=DEMO_FORM_IDS).order_by(
             "created_at"
         )
     )
@@ -27,7 +28,7 @@ def _demo_surveys() -> list[Survey]:
 
 def load(world: DemoWorld) -> None:
     """Import the two demo surveys unless they are there already."""
-    if len(_demo_surveys()) == len(DEMO_NAMES):
+    if len(_demo_surveys()) == len(DEMO_FORM_IDS):
         return
     programme = Programme.objects.get(slug=CAMPAIGNS_SLUG)
     load_demo(programme=programme, actor=world.user(OFFICER))
