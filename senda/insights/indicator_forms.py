@@ -79,7 +79,17 @@ def parse_parts(text: str) -> list[dict[str, Any]]:
     return parts
 
 
-class IndicatorForm(forms.Form):
+class _ActionForm(forms.Form):
+    """A form whose action's ValidationError lands on its fields (the rest on the form)."""
+
+    def apply_errors(self, error: ValidationError) -> None:
+        for name, messages in error.errors.items():
+            target = name if name in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class IndicatorForm(_ActionForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=60,
@@ -193,12 +203,6 @@ class IndicatorForm(forms.Form):
             show_on_dashboard=bool(data.get("show_on_dashboard")),
         )
 
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
 
 def indicator_initial(indicator: Indicator) -> dict[str, Any]:
     return {
@@ -223,7 +227,7 @@ def indicator_initial(indicator: Indicator) -> dict[str, Any]:
     }
 
 
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(_ActionForm):
     lead = forms.ModelChoiceField(
         label=_("Lead organisation"), queryset=Organisation.objects.none()
     )
@@ -307,12 +311,6 @@ class ProgrammeForm(forms.Form):
             period_start=data.get("period_start"),
             period_end=data.get("period_end"),
         )
-
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
 
 
 def programme_initial(programme: Programme) -> dict[str, Any]:
