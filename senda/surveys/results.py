@@ -35,7 +35,13 @@ from senda.surveys.estimation import (
     mean,
     option_proportions,
 )
-from senda.surveys.models import SURVEY_DIMENSIONS, Submission, Survey, SurveyQuestion
+from senda.surveys.models import (
+    SURVEY_DIMENSIONS,
+    Submission,
+    Survey,
+    SurveyQuestion,
+    pick_label,
+)
 from senda.surveys.queries import survey_get
 
 SELECT_ONE = "select_one"
@@ -54,15 +60,9 @@ def dimension_label(key: str) -> str:
 
 
 def label_in_language(labels: dict[str, str], fallback: str) -> str:
-    """A form label in the reader's language, else the form's default, else any, else the
-    name."""
-    if not labels:
-        return fallback
-    language = (get_language() or "es").split("-")[0]
-    for key in (language, "default"):
-        if labels.get(key):
-            return labels[key]
-    return next(iter(labels.values()), fallback) or fallback
+    """A form label in the reader's language, else the form's default, else any, else
+    ``fallback`` (the one rule of ``pick_label``)."""
+    return pick_label(labels, get_language() or "es") or fallback
 
 
 @dataclass(frozen=True)
