@@ -120,7 +120,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
                 _("Survey created with %(count)s questions.") % {"count": survey.questions.count()},
             )
             return HttpResponseRedirect(_detail_url(survey))
-    return render(request, "surveys/create.html", {"form": form}, status=200)
+    return render(request, "surveys/create.html", {"form": form}, status=400 if posted else 200)
 
 
 def _detail_context(

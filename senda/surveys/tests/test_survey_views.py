@@ -133,7 +133,7 @@ def test_a_broken_form_is_shown_with_its_row_and_column_and_what_was_typed_stays
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Sheet &#x27;survey&#x27;, row 3, column A (type)" in page
     assert 'value="Typed name"' in page
