@@ -11,6 +11,9 @@ suppression. Indicators (``Indicator.source``) name a source by its key; the eng
 from __future__ import annotations
 
 import datetime
+import functools
+import re
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,9 +23,11 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
+    DateTimeField,
     Exists,
     Expression,
     F,
+    Func,
     Model,
     OuterRef,
     Q,
@@ -30,7 +35,8 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncQuarter, TruncWeek
+from django.db.models.functions import Coalesce, Trunc, TruncDate
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -217,8 +223,6 @@ class Source:
         if not self.date_is_datetime:
             return Q(**{f"{self.date_field}__gte": start, f"{self.date_field}__lte": end})
         # Bounds in the active time zone: the day a worker recorded something is their day.
-        from django.utils import timezone
-
         zone = timezone.get_current_timezone()
         low = datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
         high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
@@ -302,14 +306,159 @@ def lookup_in(path: str) -> Callable[[Iterable[str]], Q]:
     return lambda values: Q(**{f"{path}__in": list(values)})
 
 
+# SQLite evaluates periods natively for date-times from here to there (UTC); outside, and
+# whenever the zone or the connection is unusual, it calls Django's own function as before.
+NATIVE_FROM = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+NATIVE_UNTIL = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+SQLITE_MOMENT = "%Y-%m-%d %H:%M:%S"  # how Django stores a date-time in SQLite (UTC)
+
+
+@functools.lru_cache(maxsize=32)
+def utc_offsets(zone_name: str) -> tuple[tuple[str, int], ...]:
+    """The offsets from UTC (seconds) of ``zone_name`` between NATIVE_FROM and NATIVE_UNTIL,
+    as (first UTC moment in SQLite's text, offset), oldest first. zoneinfo keeps its
+    transitions private, so the zone is sampled daily and each change found to the second
+    (no zone changes its offset twice within a day)."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+
+    def offset_at(moment: datetime.datetime) -> int:
+        offset = moment.astimezone(zone).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
+
+    day = datetime.timedelta(days=1)
+    moment = NATIVE_FROM
+    current = offset_at(moment)
+    offsets = [(moment.strftime(SQLITE_MOMENT), current)]
+    while moment < NATIVE_UNTIL:
+        following = moment + day
+        if offset_at(following) != current:
+            low, high = 0, 86400  # seconds after ``moment``: low keeps the old offset
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset_at(moment + datetime.timedelta(seconds=middle)) == current:
+                    low = middle
+                else:
+                    high = middle
+            changed = moment + datetime.timedelta(seconds=high)
+            current = offset_at(changed)
+            offsets.append((changed.strftime(SQLITE_MOMENT), current))
+        moment = following
+    return tuple(offsets)
+
+
+class PeriodStart(Func):
+    """The first day (a date) of the week (Monday), month or quarter of a date or a date-time,
+    a date-time read in the active time zone: Django's Trunc, except on SQLite, where Trunc
+    calls a Python function for every row. There the same keys come from SQLite's own
+    ``date()``, shifted by the zone's offset from UTC at that moment (found by comparing the
+    stored UTC text with the zone's transitions)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, kind: str) -> None:
+        if kind not in TIME_DIMENSIONS:
+            raise ValueError(f"Not a period: {kind!r}")
+        self.kind = kind
+        super().__init__(Trunc(expression, kind, output_field=DateField()))
+
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
+        return compiler.compile(self.get_source_expressions()[0])
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        trunc = self.get_source_expressions()[0]
+        column, params = compiler.compile(trunc.lhs)
+        if params:
+            # A column is written without parameters; anything else is left to Django.
+            return compiler.compile(trunc)
+        if not isinstance(trunc.lhs.output_field, DateTimeField):
+            return _period_sql(self.kind, column), ()
+        zone_name = _native_zone_name(connection)
+        if zone_name is None:
+            return compiler.compile(trunc)
+        # Whole seconds: SQLite rounds fractions to the millisecond, and 23:59:59.9999 would
+        # become the next day.
+        shifted = f"substr({column}, 1, 19), {_offset_modifier(column, utc_offsets(zone_name))}"
+        native = _period_sql(self.kind, shifted)
+        # Outside the years whose offsets are known, Django's function, as before.
+        django_sql, django_params = compiler.compile(trunc)
+        low = NATIVE_FROM.strftime(SQLITE_MOMENT)
+        high = NATIVE_UNTIL.strftime(SQLITE_MOMENT)
+        sql = (
+            f"CASE WHEN {column} < '{low}' OR {column} >= '{high}' THEN {django_sql}"
+            f" ELSE {native} END"
+        )
+        return sql, tuple(django_params)
+
+
+def _period_sql(kind: str, value: str) -> str:
+    """SQLite: the first day of the period of ``value`` (``date()``'s arguments: a date or a
+    date-time and its modifiers). No ``%`` anywhere: SQL without parameters keeps it as is."""
+    if kind == "week":
+        return f"date({value}, '-6 days', 'weekday 1')"
+    if kind == "month":
+        return f"date({value}, 'start of month')"
+    month = f"CAST(substr(date({value}), 6, 2) AS INTEGER)"
+    return f"date({value}, 'start of year', '+' || ((({month} - 1) / 3) * 3) || ' months')"
+
+
+def _native_zone_name(connection: Any) -> str | None:
+    """The active zone's name when SQLite can shift by it as Django's function would (dates
+    stored in UTC, a plain zone name), else None."""
+    if not settings.USE_TZ:
+        return "UTC"
+    if connection.timezone_name != "UTC":
+        return None
+    name = timezone.get_current_timezone_name()
+    # Django reads "+05:00" or "Zone-03:00" as offsets of their own: left to Django.
+    if re.search(r"[+-]\d", name):
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def _offset_modifier(column: str, offsets: tuple[tuple[str, int], ...]) -> str:
+    """A ``date()`` modifier shifting ``column`` (UTC text) by the offset in force then: the
+    latest offset first (most records are recent), then a binary search of the others."""
+
+    def literal(seconds: int) -> str:
+        return f"'{seconds:+d} seconds'"
+
+    def search(items: tuple[tuple[str, int], ...]) -> str:
+        if len(items) == 1:
+            return literal(items[0][1])
+        middle = len(items) // 2
+        return (
+            f"CASE WHEN {column} < '{items[middle][0]}' THEN {search(items[:middle])}"
+            f" ELSE {search(items[middle:])} END"
+        )
+
+    if len(offsets) == 1:
+        return literal(offsets[0][1])
+    latest_moment, latest_offset = offsets[-1]
+    return (
+        f"CASE WHEN {column} >= '{latest_moment}' THEN {literal(latest_offset)}"
+        f" ELSE {search(offsets[:-1])} END"
+    )
+
+
 def periods(date_field: str, is_datetime: bool) -> dict[str, Dimension]:
-    """Week, month and quarter of ``date_field``, truncated by the database (portable: Django's
-    Trunc functions on SQLite and PostgreSQL), in the active time zone."""
-    del is_datetime  # the Trunc functions handle dates and date-times alike
+    """Week, month and quarter of ``date_field`` (a date, or a date-time in the active time
+    zone), truncated by the database: ``PeriodStart``."""
+    del is_datetime  # PeriodStart handles dates and date-times alike
     return {
-        "week": Dimension(lambda: TruncWeek(date_field, output_field=DateField())),
-        "month": Dimension(lambda: TruncMonth(date_field, output_field=DateField())),
-        "quarter": Dimension(lambda: TruncQuarter(date_field, output_field=DateField())),
+        kind: Dimension(lambda kind=kind: PeriodStart(date_field, kind))  # type: ignore[misc]
+        for kind in TIME_DIMENSIONS
     }
 
 
