@@ -244,6 +244,7 @@ SENDA_STALE_SERVICE_DAYS = int(os.environ.get("SENDA_STALE_SERVICE_DAYS", "180")
 SENDA_SMALL_NUMBER_THRESHOLD = int(os.environ.get("SENDA_SMALL_NUMBER_THRESHOLD", "5"))
 # A request for information answered within this many hours is answered on time.
 SENDA_INQUIRY_TARGET_HOURS = int(os.environ.get("SENDA_INQUIRY_TARGET_HOURS", "72"))
+SENDA_INSIGHTS_MAX_AGE = int(os.environ.get("SENDA_INSIGHTS_MAX_AGE", "900"))  # seconds
 SENDA_PAGE_SIZE = 20
 SENDA_AUDIT_PAGE_SIZE = 50
 SENDA_STALE_GUIDE_DAYS = int(os.environ.get("SENDA_STALE_GUIDE_DAYS", "90"))

@@ -11,16 +11,9 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from senda.insights.dashboard_tables import GRANULARITY_NAMES
 from senda.insights.engine import Filters, filter_choices
-from senda.insights.sources import DIMENSION_LABELS, TIME_DIMENSIONS
-
-GRANULARITIES: tuple[str, ...] = TIME_DIMENSIONS  # finest first: week, month, quarter
-DEFAULT_GRANULARITY = "month"
-GRANULARITY_NAMES: dict[str, Any] = {
-    "week": _("weeks"),
-    "month": _("months"),
-    "quarter": _("quarters"),
-}
+from senda.insights.sources import DIMENSION_LABELS
 
 # The multi-value filters, in the order the form shows them (GET keys = field names).
 CHOICE_FILTERS = (

@@ -12,4 +12,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         dashboard_views.dashboard_csv,
         name="dashboard_csv",
     ),
+    path(
+        "programmes/<int:programme_id>/refresh/",
+        dashboard_views.dashboard_refresh,
+        name="dashboard_refresh",
+    ),
 ]

@@ -7,16 +7,17 @@ which decides suppression (always for the CSV, which is an export)."""
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from senda.accounts.models import User
 from senda.accounts.roles import Capability
@@ -24,35 +25,31 @@ from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationEr
 from senda.core.views import staff_page_with
 from senda.geo.models import AdminArea
 from senda.insights import charts, dashboard_actions, suppression
-from senda.insights.dashboard_forms import (
-    DEFAULT_GRANULARITY,
-    GRANULARITIES,
-    GRANULARITY_NAMES,
-    TIME_DIMENSIONS,
-    DashboardFilterForm,
-    dimension_label,
+from senda.insights.dashboard_forms import DashboardFilterForm, dimension_label
+from senda.insights.dashboard_tables import (
+    BY_PREFIX,
+    IndicatorTables,
+    dashboard_plan,
+    engine_query,
+    period_starts,
+    too_long,
+    too_long_message,
 )
 from senda.insights.engine import (
     Cell,
     Filters,
     Table,
-    allowed_dimensions,
     indicator_table,
+    indicator_tables,
     indicators_for,
 )
 from senda.insights.hxl import spreadsheet_safe
 from senda.insights.models import Indicator, Programme
-from senda.insights.queries import programme_get, programmes_visible_to
+from senda.insights.queries import programme_get, programmes_managed_by, programmes_visible_to
 from senda.insights.sources import period_label
 
 FORBIDDEN_TEMPLATE = "insights/dashboard_forbidden.html"
-# Keys of the query string that are the dashboard's own, not the engine's filters.
-PAGE_KEYS = frozenset({"granularity", "indicator", "by"})
-BY_PREFIX = "by-"
 MAX_CSV_DIMENSIONS = 2
-# The longest period the dashboard computes, and the most periods one time series draws.
-MAX_YEARS = 10
-MAX_PERIODS = 160
 
 staff_page = staff_page_with(FORBIDDEN_TEMPLATE)
 
@@ -137,15 +134,16 @@ def dashboard_csv(request: HttpRequest, programme_id: int) -> HttpResponse:
     by = [key for value in request.GET.getlist("by") for key in value.split(",") if key]
     if len(by) > MAX_CSV_DIMENSIONS:
         return _bad_request(_("A table has at most two breakdowns."))
-    query = _engine_query(request.GET)
+    query = engine_query(request.GET)
     filters, errors = Filters.from_query(programme, query)
     if errors:
         return _bad_request(*_messages(errors))
-    if _too_long(filters):
-        return _bad_request(_too_long_message())
+    if too_long(filters):
+        return _bad_request(too_long_message())
     try:
+        # The figures the dashboard shows (stored ones when fresh enough), suppressed.
         table = indicator_table(
-            user=user, indicator=indicator, filters=filters, by=by, for_export=True
+            user=user, indicator=indicator, filters=filters, by=by, for_export=True, stored=True
         )
     except ValidationError as error:
         return _bad_request(*error.messages)
@@ -216,63 +214,34 @@ def _sees_aggregates(user: User) -> bool:
     return user.can(Capability.AGGREGATES_VIEW)
 
 
-def _too_long(filters: Filters) -> bool:
-    return (filters.end - filters.start).days > MAX_YEARS * 366
-
-
-def _too_long_message() -> str:
-    return _("Choose a period of at most %(years)d years.") % {"years": MAX_YEARS}
-
-
-def _engine_query(query: QueryDict) -> QueryDict:
-    """The filters part of the query string (the page's own keys taken out)."""
-    engine = query.copy()
-    for key in list(engine.keys()):
-        if key in PAGE_KEYS or key.startswith(BY_PREFIX):
-            del engine[key]
-    return engine
-
-
 def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpResponse:
-    filters, errors = Filters.from_query(programme, _engine_query(request.GET))
-    messages = _messages(errors)
-    if _too_long(filters):
-        messages.append(_too_long_message())
-        default = Filters.default(programme)
-        filters = replace(filters, start=default.start, end=default.end)
-    granularity = request.GET.get("granularity") or DEFAULT_GRANULARITY
-    if granularity not in GRANULARITIES:
-        messages.append(_("Choose weeks, months or quarters for the periods."))
-        granularity = DEFAULT_GRANULARITY
-    # A chart of hundreds of columns says nothing: a long period is shown by coarser periods.
-    coarser = granularity
-    for coarser in GRANULARITIES[GRANULARITIES.index(granularity) :]:
-        if len(period_starts(coarser, filters.start, filters.end)) <= MAX_PERIODS:
-            break
-    if coarser != granularity:
-        messages.append(
-            _("The period is too long to show by %(chosen)s: it is shown by %(shown)s.")
-            % {"chosen": GRANULARITY_NAMES[granularity], "shown": GRANULARITY_NAMES[coarser]}
+    plan = dashboard_plan(programme, request.GET)
+    filters = plan.filters
+    # Every table of the page at once: stored figures in one query, the rest computed.
+    wanted = plan.wanted()
+    tables = dict(
+        zip(
+            [(indicator.pk, by) for indicator, by in wanted],
+            indicator_tables(user=user, filters=filters, wanted=wanted, stored=True),
+            strict=True,
         )
-        granularity = coarser
+    )
     base_query = filters.to_query()
-    blocks = []
-    for indicator in indicators_for(user=user, programme=programme):
-        blocks.append(
-            _indicator_block(
-                request,
-                user=user,
-                programme=programme,
-                indicator=indicator,
-                filters=filters,
-                granularity=granularity,
-                base_query=base_query,
-                messages=messages,
-            )
+    blocks = [
+        _indicator_block(
+            request,
+            programme=programme,
+            item=item,
+            tables=[tables[(item.indicator.pk, by)] for by in item.breakdowns()],
+            filters=filters,
+            base_query=base_query,
         )
+        for item in plan.indicators
+    ]
     suppressed = any(block.suppression_applied for block in blocks)
     threshold = blocks[0].threshold if blocks else suppression.threshold()
-    form = DashboardFilterForm(request.GET, filters=filters, granularity=granularity)
+    form = DashboardFilterForm(request.GET, filters=filters, granularity=plan.granularity)
+    computed = [table.computed_at for table in tables.values() if table.computed_at is not None]
     return render(
         request,
         "insights/dashboard.html",
@@ -280,18 +249,36 @@ def _dashboard(request: HttpRequest, user: User, programme: Programme) -> HttpRe
             "programme": programme,
             "filters": filters,
             "form": form,
-            "choice_filters": form.choice_filters(errors),
-            "errors": messages,
-            "field_errors": errors,
+            "choice_filters": form.choice_filters(plan.errors),
+            "errors": plan.messages,
+            "field_errors": plan.errors,
             "blocks": blocks,
             "suppression": suppressed,
             "suppressed_text": _suppressed_text(threshold),
             "threshold": threshold,
             "threshold_below": max(threshold - 1, 1),
-            "granularity": granularity,
+            "granularity": plan.granularity,
             "others": _other_programmes(user, programme),
+            # The oldest figure on the page: everything shown is at least this recent.
+            "figures_as_of": min(computed) if computed else None,
+            "may_refresh": programmes_managed_by(user=user).filter(pk=programme.pk).exists(),
+            "refresh_query": request.GET.urlencode(),
         },
     )
+
+
+@require_POST
+@staff_page
+def dashboard_refresh(request: HttpRequest, programme_id: int) -> HttpResponse:
+    """Recompute and store the figures of the dashboard as the officer sees it (their filters),
+    then back to it: programme officers of the lead only."""
+    user = _user(request)
+    programme = programme_get(user=user, programme_id=programme_id)
+    dashboard_actions.figures_refresh(actor=user, programme=programme, query=request.GET)
+    url = reverse("insights:programme_dashboard", args=[programme.pk])
+    query = request.GET.urlencode()
+    response: HttpResponseRedirect = redirect(f"{url}?{query}" if query else url)
+    return response
 
 
 def _other_programmes(user: User, programme: Programme) -> bool:
@@ -305,43 +292,20 @@ def _suppressed_text(threshold: int) -> str:
 def _indicator_block(
     request: HttpRequest,
     *,
-    user: User,
     programme: Programme,
-    indicator: Indicator,
+    item: IndicatorTables,
+    tables: list[Table],
     filters: Filters,
-    granularity: str,
     base_query: str,
-    messages: list[str],
 ) -> IndicatorBlock:
-    allowed = allowed_dimensions(indicator)
+    indicator = item.indicator
     name = str(indicator.tr("name"))
     csv_base = reverse("insights:dashboard_csv", args=[programme.pk])
+    by_breakdowns = dict(zip(item.breakdowns(), tables, strict=True))
 
     def csv_url(by: list[str]) -> str:
         extra = urlencode([("indicator", indicator.code), ("by", ",".join(by))])
         return f"{csv_base}?{base_query}&{extra}" if base_query else f"{csv_base}?{extra}"
-
-    bar_choices = [key for key in allowed if key not in TIME_DIMENSIONS]
-    chosen = request.GET.get(BY_PREFIX + indicator.code, "")
-    if chosen and chosen not in bar_choices:
-        messages.append(
-            _("%(indicator)s cannot be broken down by “%(dimension)s”.")
-            % {"indicator": name, "dimension": chosen}
-        )
-        chosen = ""
-    dimension = chosen or (
-        indicator.default_dimension
-        if indicator.default_dimension in bar_choices
-        else (bar_choices[0] if bar_choices else "")
-    )
-
-    tables: dict[tuple[str, ...], Table] = {}
-
-    def table_by(*by: str) -> Table:
-        # The map and the bars by area are the same table: computed once.
-        if by not in tables:
-            tables[by] = indicator_table(user=user, indicator=indicator, filters=filters, by=by)
-        return tables[by]
 
     def title_by(key: str) -> str:
         return _("%(indicator)s by %(dimension)s") % {
@@ -350,30 +314,31 @@ def _indicator_block(
         }
 
     time_chart = bar_chart = map_chart = None
-    if granularity in allowed:
+    if item.time:
         time_chart = _chart_block(
-            table_by(granularity),
+            by_breakdowns[(item.time,)],
             kind="time",
-            title=title_by(granularity),
-            csv_url=csv_url([granularity]),
-            periods=period_starts(granularity, filters.start, filters.end),
+            title=title_by(item.time),
+            csv_url=csv_url([item.time]),
+            periods=period_starts(item.time, filters.start, filters.end),
         )
-    if dimension:
+    if item.bars:
         bar_chart = _chart_block(
-            table_by(dimension),
+            by_breakdowns[(item.bars,)],
             kind="bars",
-            title=title_by(dimension),
-            csv_url=csv_url([dimension]),
+            title=title_by(item.bars),
+            csv_url=csv_url([item.bars]),
         )
-    if "area" in allowed:
+    if item.map:
+        # The map and the bars by area are the same table: computed once.
         map_chart = _chart_block(
-            table_by("area"),
+            by_breakdowns[("area",)],
             kind="map",
             title=_("%(indicator)s on a map of areas") % {"indicator": name},
             csv_url=csv_url(["area"]),
         )
-    # The headline is any 1-D table's total (the same figure); a bare total when there is none.
-    table = next(iter(tables.values())) if tables else table_by()
+    # The headline is the first table's total (any 1-D table's is the same figure).
+    table = tables[0]
     block = IndicatorBlock(
         indicator=indicator,
         headline=_row("", table.total, table),
@@ -382,22 +347,22 @@ def _indicator_block(
         map=map_chart,
     )
     # A threshold of 0 or 1 hides nothing: no note to show then.
-    suppressed = any(t.suppression_applied and t.threshold > 1 for t in tables.values())
-    unsupported = {key for t in tables.values() for key in t.unsupported_filters}
+    suppressed = any(t.suppression_applied and t.threshold > 1 for t in tables)
+    unsupported = {key for t in tables for key in t.unsupported_filters}
     block.suppression_applied = suppressed
     if indicator.target is not None:
         block.target = charts.format_value(indicator.target, indicator.unit)
     block.unsupported_filters = sorted(dimension_label(key) for key in unsupported)
     block.threshold = table.threshold
     page_query = request.GET.copy()
-    for key in bar_choices:
+    for key in item.bar_choices:
         page_query[BY_PREFIX + indicator.code] = key
         block.dimension_links.append(
             DimensionLink(
                 key=key,
                 label=dimension_label(key),
                 url=f"?{page_query.urlencode()}#indicator-{indicator.code}",
-                current=key == dimension,
+                current=key == item.bars,
             )
         )
     return block
@@ -525,23 +490,6 @@ def _chart_block(
         csv_url=csv_url,
         caption=caption,
     )
-
-
-def period_starts(granularity: str, start: date, end: date) -> list[date]:
-    """The first day of every week (Monday), month or quarter that overlaps start..end, as
-    the engine keys periods, so periods without records show as such instead of vanishing."""
-    if granularity == "week":
-        day = start - timedelta(days=start.weekday())
-        return [day + timedelta(weeks=i) for i in range((end - day).days // 7 + 1)]
-    step = 3 if granularity == "quarter" else 1
-    month = start.month - (start.month - 1) % step
-    day = date(start.year, month, 1)
-    starts = []
-    while day <= end:
-        starts.append(day)
-        month_index = day.month - 1 + step
-        day = date(day.year + month_index // 12, month_index % 12 + 1, 1)
-    return starts
 
 
 def _every_period(cells: list[Cell], periods: list[date], unit: str) -> list[Cell]:

@@ -10,6 +10,8 @@ groupings (a person counted in two months is one person in the total).
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,8 +47,11 @@ from senda.insights.sources import (
     UNKNOWN,
     Source,
     dimension_labels,
+    inquiry_target_hours,
+    service_verified_days,
     source_get,
 )
+from senda.insights.stored import figures_store, fresh_figures
 
 if TYPE_CHECKING:
     from senda.accounts.models import User
@@ -229,6 +234,8 @@ class Table:
     # Dashboard filters the indicator's records cannot be restricted by (visits have no sex):
     # they were not applied, and a page should say so.
     unsupported_filters: list[str] = field(default_factory=list)
+    # When its figures were computed (stored figures: maybe minutes ago).
+    computed_at: datetime.datetime | None = None
 
     def cell(self, *key: str) -> Cell | None:
         """The cell (or margin, or total) at ``key``."""
@@ -297,6 +304,12 @@ def indicators_for(
     """The active indicators of ``programme`` (its own and those offered to every programme),
     in dashboard order; PermissionDeniedError when the user may not see the programme."""
     _require_visible(user, programme)
+    return programme_indicators(programme, dashboard_only=dashboard_only)
+
+
+def programme_indicators(programme: Programme, *, dashboard_only: bool = True) -> list[Indicator]:
+    """``indicators_for`` without the reader's check: for callers that made it (or need no
+    reader: the refresh of stored figures)."""
     indicators = Indicator.objects.filter(is_active=True).filter(
         Q(programme__isnull=True) | Q(programme=programme)
     )
@@ -358,11 +371,55 @@ def indicator_table(
     filters: Filters,
     by: Sequence[str] = (),
     for_export: bool = False,
+    stored: bool = False,
 ) -> Table:
     """The figures of ``indicator`` for ``filters``, broken down by the dimensions ``by`` (0, 1
-    or 2). Suppressed when exported or when the user may not see every person behind them."""
+    or 2). Suppressed when exported or when the user may not see every person behind them.
+    ``stored``: figures stored less than ``SENDA_INSIGHTS_MAX_AGE`` ago are read instead of
+    computed (the dashboard and its CSV); otherwise they are computed now."""
+    (table,) = indicator_tables(
+        user=user, filters=filters, wanted=[(indicator, by)], for_export=for_export, stored=stored
+    )
+    return table
+
+
+def indicator_tables(
+    *,
+    user: User,
+    filters: Filters,
+    wanted: Sequence[tuple[Indicator, Sequence[str]]],
+    for_export: bool = False,
+    stored: bool = False,
+) -> list[Table]:
+    """``indicator_table`` for several (indicator, breakdowns) of one programme at once, in
+    order: with ``stored``, the stored figures of all of them are read in one query, and the
+    ones missing are computed and stored in one statement."""
     programme = filters.programme
     _require_visible(user, programme)
+    checked = [
+        (indicator, _checked_breakdowns(indicator, programme, by)) for indicator, by in wanted
+    ]
+    if stored:
+        all_figures = _stored_or_computed(filters, checked)
+    else:
+        all_figures = [table_figures(indicator=i, filters=filters, by=by) for i, by in checked]
+    organisation_ids = _scoped_ids(programme, filters)[0]
+    suppress = for_export or not sees_people_of(user, organisation_ids)
+    return [
+        _table(
+            indicator=indicator,
+            measure=indicator.measure,
+            by=by,
+            figures=figures.figures,
+            suppress=suppress,
+            unsupported=figures.unsupported,
+            computed_at=figures.computed_at,
+        )
+        for (indicator, by), figures in zip(checked, all_figures, strict=True)
+    ]
+
+
+def _checked_breakdowns(indicator: Indicator, programme: Programme, by: Sequence[str]) -> list[str]:
     if not indicator.is_active or indicator.programme_id not in (None, programme.pk):
         raise NotFoundError("indicator")
     by = list(by)
@@ -377,16 +434,71 @@ def indicator_table(
                 ]
             }
         )
+    return by
+
+
+def _scoped_ids(programme: Programme, filters: Filters) -> tuple[list[str], list[int]]:
+    """The organisations and campaigns whose records count: the programme's, narrowed by the
+    filters."""
     organisation_ids, campaign_ids = programme_scope(programme)
     if filters.organisations:
         organisation_ids = [pk for pk in organisation_ids if pk in set(filters.organisations)]
     if filters.campaigns:
         campaign_ids = [pk for pk in campaign_ids if pk in set(filters.campaigns)]
+    return organisation_ids, campaign_ids
 
+
+@dataclass
+class TableFigures:
+    """What a table is made of before suppression (the part that may be stored)."""
+
+    figures: dict[Key, Aggregate]
+    unsupported: list[str]
+    computed_at: datetime.datetime
+
+    def figures_json(self) -> list[list[Any]]:
+        return [
+            [
+                list(key),
+                a.value,
+                a.contributors,
+                a.numerator,
+                a.denominator,
+                a.numerator_contributors,
+                a.denominator_contributors,
+                {str(days): times for days, times in a.days.items()},
+            ]
+            for key, a in self.figures.items()
+        ]
+
+    @classmethod
+    def from_json(
+        cls, figures: list[list[Any]], unsupported: list[str], computed_at: datetime.datetime
+    ) -> TableFigures:
+        read: dict[Key, Aggregate] = {}
+        for key, value, contributors, numerator, denominator, n_people, d_people, days in figures:
+            read[tuple(str(part) for part in key)] = Aggregate(
+                value=float(value),
+                contributors=int(contributors),
+                numerator=float(numerator),
+                denominator=float(denominator),
+                numerator_contributors=int(n_people),
+                denominator_contributors=int(d_people),
+                days=Counter({int(number): int(times) for number, times in days.items()}),
+            )
+        return cls(figures=read, unsupported=list(unsupported), computed_at=computed_at)
+
+
+def table_figures(*, indicator: Indicator, filters: Filters, by: Sequence[str]) -> TableFigures:
+    """Every figure of ``indicator``'s table for ``filters`` by ``by`` (cells, margins, total),
+    computed now and before suppression: for no reader in particular (callers check who
+    reads: ``indicator_tables``, ``figures_refresh``)."""
+    by = _checked_breakdowns(indicator, filters.programme, by)
+    organisation_ids, campaign_ids = _scoped_ids(filters.programme, filters)
+    computed_at = timezone.now()
     figures: dict[Key, Aggregate] = {}
     unsupported: set[str] = set()
-    parts = indicator_sources(indicator)
-    for source, measure, part_filters in parts:
+    for source, measure, part_filters in indicator_sources(indicator):
         scope = _scope(source, organisation_ids, campaign_ids)
         part_figures, skipped = compute(
             source=source,
@@ -401,17 +513,67 @@ def indicator_table(
         unsupported |= skipped
         for key, aggregate in part_figures.items():
             figures.setdefault(key, Aggregate()).add(aggregate)
+    return TableFigures(figures=figures, unsupported=sorted(unsupported), computed_at=computed_at)
 
-    suppress = for_export or not sees_people_of(user, organisation_ids)
-    measure = indicator.measure
-    return _table(
-        indicator=indicator,
-        measure=measure,
-        by=by,
-        figures=figures,
-        suppress=suppress,
-        unsupported=sorted(unsupported),
+
+# Part of every key: raise it when the engine computes some figure differently, so figures
+# stored by the previous version are not read.
+FIGURES_VERSION = 1
+
+
+def figures_key(indicator: Indicator, filters: Filters, by: Sequence[str]) -> str:
+    """A digest of everything a table's figures depend on (never of who reads them)."""
+    organisation_ids, campaign_ids = programme_scope(filters.programme)
+    described = {
+        "version": FIGURES_VERSION,
+        "indicator": [indicator.pk, indicator.updated_at.isoformat()],
+        "programme": filters.programme.pk,
+        "organisations": sorted(organisation_ids),
+        "campaigns": sorted(campaign_ids),
+        "period": [filters.start.isoformat(), filters.end.isoformat()],
+        "filters": {name: sorted(str(v) for v in getattr(filters, name)) for name in QUERY_KEYS},
+        "by": list(by),
+        "zone": timezone.get_current_timezone_name(),
+        "settings": [inquiry_target_hours(), service_verified_days()],
+    }
+    text = json.dumps(described, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored_or_computed(
+    filters: Filters, checked: Sequence[tuple[Indicator, list[str]]]
+) -> list[TableFigures]:
+    programme = filters.programme
+    keys = [figures_key(indicator, filters, by) for indicator, by in checked]
+    found = fresh_figures(programme=programme, keys=keys)
+    results: list[TableFigures] = []
+    computed: dict[str, tuple[Indicator, TableFigures]] = {}
+    for (indicator, by), key in zip(checked, keys, strict=True):
+        row = found.get(key)
+        if row is not None:
+            results.append(
+                TableFigures.from_json(row.figures, row.unsupported_filters, row.computed_at)
+            )
+        elif key in computed:
+            results.append(computed[key][1])
+        else:
+            figures = table_figures(indicator=indicator, filters=filters, by=by)
+            computed[key] = (indicator, figures)
+            results.append(figures)
+    figures_store(
+        programme=programme,
+        rows=[
+            {
+                "key": key,
+                "indicator_id": indicator.pk,
+                "computed_at": figures.computed_at,
+                "figures": figures.figures_json(),
+                "unsupported_filters": figures.unsupported,
+            }
+            for key, (indicator, figures) in computed.items()
+        ],
     )
+    return results
 
 
 def programme_scope(programme: Programme) -> tuple[list[str], list[int]]:
@@ -764,7 +926,10 @@ def _table(
     figures: dict[Key, Aggregate],
     suppress: bool,
     unsupported: list[str],
+    computed_at: datetime.datetime | None = None,
 ) -> Table:
+    # A copy: secondary suppression may add empty cells, and stored figures are shared.
+    figures = dict(figures)
     limit = suppression.threshold()
     hidden: set[Key] = set()
     hidden_numerators: set[Key] = set()
@@ -878,4 +1043,5 @@ def _table(
         suppression_applied=suppress,
         threshold=limit,
         unsupported_filters=unsupported,
+        computed_at=computed_at,
     )

@@ -161,3 +161,29 @@ class Indicator(TranslatableModel):
 
     def __str__(self) -> str:
         return str(self.tr("name"))
+
+
+class StoredFigures(models.Model):
+    """One table's figures as the engine computed them, before suppression (which depends on
+    the reader and is applied every time they are read): aggregates only, never a person.
+    ``key`` digests everything the figures depend on (the indicator and its last change,
+    the programme's partners and campaigns, the filters, the breakdowns, the time zone), so a
+    change anywhere reads as a different key; rows older than ``SENDA_INSIGHTS_MAX_AGE`` are
+    not read and ``figures_refresh`` deletes them."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, unique=True)
+    computed_at = models.DateTimeField()
+    # [[key values], value, contributors, numerator, denominator, numerator contributors,
+    # denominator contributors, {days: records}] per cell, margin and total.
+    figures = models.JSONField(default=list)
+    unsupported_filters = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("stored figures")
+        verbose_name_plural = _("stored figures")
+        indexes = [models.Index(fields=["programme", "computed_at"], name="stored_figures_age")]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}/{self.indicator_id} {self.computed_at:%Y-%m-%d %H:%M}"

@@ -23,7 +23,7 @@ from senda.casework.models import AgeGroup, Community, Person, ReferralStatus, S
 from senda.casework.tests.factories import PersonFactory, ReferralFactory
 from senda.core.models import AuditEntry
 from senda.geo.models import Country
-from senda.insights.dashboard_views import period_starts
+from senda.insights.dashboard_tables import period_starts
 from senda.insights.models import Indicator, Programme
 
 PERIOD_START = datetime.date(2026, 1, 1)
