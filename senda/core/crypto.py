@@ -16,12 +16,15 @@ In development and tests (``SENDA_DEBUG`` or ``SENDA_TESTING``) keys are derived
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -77,6 +80,7 @@ def reset_key_cache() -> None:
     """Forget the keys read so far (tests and ``rotate_keys`` change them)."""
     _fernet.cache_clear()
     _search_keys.cache_clear()
+    _first_key_parts.cache_clear()
 
 
 def new_field_key() -> str:
@@ -101,6 +105,82 @@ def decrypt_text(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
         raise DecryptionError("no configured key decrypts this value") from exc
+
+
+@lru_cache(maxsize=1)
+def _first_key_parts() -> tuple[bytes, bytes]:
+    """The signing and encryption halves of the first field key (Fernet's own split)."""
+    key = base64.urlsafe_b64decode(_configured_first_field_key())
+    return key[:16], key[16:]
+
+
+# A Fernet token: version byte 0x80, 8-byte time, 16-byte IV, AES-128-CBC ciphertext (whole
+# 16-byte blocks), 32-byte HMAC-SHA256 of everything before it.
+_FERNET_HEAD = 25
+_FERNET_MAC = 32
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def decrypt_many(tokens: Sequence[str | None]) -> list[str]:
+    """``decrypt_text`` of each token (empty stays empty), for a whole page at once.
+
+    Decrypting value by value costs more in setting up each decryption than in the AES itself.
+    Here each token made under the first key is authenticated as Fernet does (its HMAC, before
+    anything is decrypted), then all of them go through one AES context: CBC decryption is
+    each block's AES decryption XORed with the ciphertext block before it (the IV for the
+    first), so one block-by-block pass over the page's ciphertexts and a XOR per token give
+    exactly what Fernet gives. Any other token (an older key during a rotation, or one that
+    does not verify) goes through ``decrypt_text``, which tries every key or raises
+    ``DecryptionError``."""
+    clear = [""] * len(tokens)
+    signing_key, encryption_key = _first_key_parts()
+    verified: list[tuple[int, bytes]] = []
+    for index, token in enumerate(tokens):
+        if not token:
+            continue
+        try:
+            # urlsafe_b64decode, without its per-call overhead.
+            data = binascii.a2b_base64(token.encode("ascii").translate(_URLSAFE_TO_STANDARD))
+        except (ValueError, binascii.Error):
+            data = b""
+        size = len(data) - _FERNET_HEAD - _FERNET_MAC
+        if (
+            size < 16
+            or size % 16
+            or data[0] != 0x80
+            or not hmac.compare_digest(
+                hmac.digest(signing_key, data[:-_FERNET_MAC], "sha256"), data[-_FERNET_MAC:]
+            )
+        ):
+            clear[index] = decrypt_text(token)
+            continue
+        verified.append((index, data))
+    if not verified:
+        return clear
+    # ECB here only decrypts authenticated CBC ciphertext block by block; the chaining is
+    # applied below. Nothing is ever encrypted this way.
+    blocks = Cipher(algorithms.AES(encryption_key), modes.ECB()).decryptor()  # noqa: S305
+    plain_blocks = blocks.update(
+        b"".join(data[_FERNET_HEAD:-_FERNET_MAC] for _index, data in verified)
+    )
+    start = 0
+    for index, data in verified:
+        ciphertext = data[_FERNET_HEAD:-_FERNET_MAC]
+        size = len(ciphertext)
+        previous = data[_FERNET_HEAD - 16 : _FERNET_HEAD] + ciphertext[:-16]
+        padded = (
+            int.from_bytes(plain_blocks[start : start + size], "big")
+            ^ int.from_bytes(previous, "big")
+        ).to_bytes(size, "big")
+        start += size
+        padding = padded[-1]
+        if not 1 <= padding <= 16 or padded[-padding:] != bytes([padding]) * padding:
+            raise DecryptionError("a value's padding is wrong")
+        try:
+            clear[index] = padded[:-padding].decode()
+        except UnicodeDecodeError as exc:
+            raise DecryptionError("a value is not text") from exc
+    return clear
 
 
 def encrypted_under_current_key(token: str) -> bool:

@@ -760,8 +760,7 @@ def _current_records(
         else:
             scope = records.KINDS[kind].model.objects.all()  # type: ignore[attr-defined]
         valid = [object_id for object_id in ids if records.parse_uuid(object_id) is not None]
-        loaded = list(records.KINDS[kind].load(scope.filter(pk__in=valid))) if valid else []
-        for item in records.serialise(kind, loaded):
+        for item in records.read(kind, scope.filter(pk__in=valid)) if valid else []:
             found[(kind, item["id"])] = item
         removal = kind in {"person", "referral", "follow_up"}
         for object_id in ids:
@@ -1333,9 +1332,9 @@ def _changed_records(
         if not wanted:
             continue
         in_scope, ever = scopes[kind]
-        current = list(records.KINDS[kind].load(in_scope.filter(pk__in=wanted).order_by("pk")))
-        out.extend(records.serialise(kind, current))
-        left = wanted - {str(obj.pk) for obj in current}
+        current = records.read(kind, in_scope.filter(pk__in=wanted).order_by("pk"))
+        out.extend(current)
+        left = wanted - {record["id"] for record in current}
         if left:
             gone = ever.filter(pk__in=left).order_by("pk").values_list("pk", flat=True)
             out.extend(records.tombstone(kind, pk) for pk in gone)
@@ -1375,8 +1374,8 @@ def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dic
             page = _snapshot_queryset(kind, device, now).order_by("pk")
             if state.after is not None:
                 page = page.filter(pk__gt=state.after)
-            found = list(records.KINDS[kind].load(page)[:remaining])
-            out.extend(records.serialise(kind, found))
+            found = records.read(kind, page[:remaining])
+            out.extend(found)
             remaining -= len(found)
             if remaining > 0:
                 position = records.PULL_KINDS.index(kind)
@@ -1385,7 +1384,7 @@ def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dic
                 else:
                     state.phase, state.kind, state.after = "feed", "", None
             else:
-                state.after = str(found[-1].pk)
+                state.after = found[-1]["id"]  # str(pk), as the records' ids are
         # After the snapshot the feed may have more (what changed while it was sent).
         more = True
     else:
