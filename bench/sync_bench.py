@@ -61,6 +61,62 @@ SERVER_PORT = 55522
 TARGET_SECONDS = 30.0
 TARGET_RATIO = 3.0
 PAGE = 500
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the CPU goes: the server's processes (gunicorn's workers, the database's backends) are
+# read from /proc, so the split between uploads and downloads is measured, not guessed.
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                found.append(int(entry.name))
+    return found
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone (a backend that closed): its time is lost, a small undercount
+        # utime, stime, and those of waited-for children (fields 14-17 of stat).
+        total += sum(int(value) for value in fields[11:15])
+    return total / CLOCK_TICKS
+
+
+class ServerCpu:
+    """CPU seconds used by the server: gunicorn (master and workers) and, on PostgreSQL, the
+    cluster's processes (its backends included)."""
+
+    def __init__(self, server_pid: int) -> None:
+        from django.db import connection
+
+        self.server_pid = server_pid
+        self.postmaster = 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW data_directory")
+                directory = Path(cursor.fetchone()[0])
+            connection.close()
+            self.postmaster = int((directory / "postmaster.pid").read_text().split()[0])
+
+    def read(self) -> tuple[float, float]:
+        """(gunicorn, database) CPU seconds so far."""
+        web = _cpu_seconds([self.server_pid, *_children(self.server_pid)])
+        database = 0.0
+        if self.postmaster:
+            database = _cpu_seconds([self.postmaster, *_children(self.postmaster)])
+        return web, database
 
 
 def field_keys() -> dict[str, str]:
@@ -440,20 +496,46 @@ def main_child(args: argparse.Namespace) -> None:
     log = Path(tempfile.gettempdir()) / f"senda-sync-bench-{args.child}.log"
     server = start_server(args, log)
     try:
-        figures = run_load(args, tokens, big_token)
+        cpu = ServerCpu(server.pid)
+        figures = run_load(args, tokens, big_token, cpu)
         # The upload path alone, on an idle server: one phone, five batches.
         wire = Wire(SERVER_PORT)
         last_receipt = SyncReceipt.objects.order_by("-pk").values_list("pk", flat=True).first()
         device_ids = [str(pk) for pk in Device.objects.values_list("pk", flat=True)]
+        connection.close()
         upload_ms = []
+        before = cpu.read()
         for run in range(5):
             batch = new_people(args.upload, f"idle-{run}")
             begun = time.perf_counter()
             upload(wire, tokens[run % len(tokens)], batch)
             upload_ms.append((time.perf_counter() - begun) * 1000)
+        after = cpu.read()
+        upload_cpu = [(b - a) / 5 for a, b in zip(before, after, strict=True)]
+        # One phone's download alone (a first sync of the same scope), five times.
+        before = cpu.read()
+        download_ms = []
+        for run in range(5):
+            begun = time.perf_counter()
+            download(Wire(SERVER_PORT), tokens[len(tokens) - 1 - run % len(tokens)])
+            download_ms.append((time.perf_counter() - begun) * 1000)
+        after = cpu.read()
+        download_cpu = [(b - a) / 5 for a, b in zip(before, after, strict=True)]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
+    phones = len(tokens)
+    run_web, run_database = figures["server_cpu"]
+    print(
+        f"   server CPU: one upload of {args.upload} {sum(upload_cpu):.2f} s (web"
+        f" {upload_cpu[0]:.2f}, database {upload_cpu[1]:.2f}); one phone's download"
+        f" {sum(download_cpu):.2f} s (web {download_cpu[0]:.2f}, database {download_cpu[1]:.2f};"
+        f" {statistics.median(download_ms):.0f} ms wall, idle server); the {phones} phones used"
+        f" {run_web + run_database:.1f} s (web {run_web:.1f}, database {run_database:.1f}):"
+        f" uploads ~{phones * sum(upload_cpu):.1f} s, downloads ~{phones * sum(download_cpu):.1f} s"
+        f" at the idle rates",
+        flush=True,
+    )
     floor_ms, rows, old_floor_ms, old_rows = floor_of_uploads(device_ids, last_receipt or 0)
     # The floor writes five uploads' rows at once: per upload, a fifth.
     floor_per_upload = floor_ms / 5
@@ -468,6 +550,8 @@ def main_child(args: argparse.Namespace) -> None:
         flush=True,
     )
     figures.update(
+        upload_cpu=sum(upload_cpu),
+        download_cpu=sum(download_cpu),
         database=args.child,
         upload_ms=upload_median,
         floor_ms=floor_per_upload,
@@ -476,7 +560,9 @@ def main_child(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(figures), flush=True)
 
 
-def run_load(args: argparse.Namespace, tokens: list[str], big_token: str) -> dict[str, Any]:
+def run_load(
+    args: argparse.Namespace, tokens: list[str], big_token: str, cpu: ServerCpu
+) -> dict[str, Any]:
     wires = [Wire(SERVER_PORT) for _ in tokens]
     batches = [new_people(args.upload, f"d{index}") for index in range(len(tokens))]
     durations: list[float] = [0.0] * len(tokens)
@@ -497,11 +583,13 @@ def run_load(args: argparse.Namespace, tokens: list[str], big_token: str) -> dic
     threads = [threading.Thread(target=phone, args=(index,)) for index in range(len(tokens))]
     for thread in threads:
         thread.start()
+    cpu_before = cpu.read()
     start_together.wait()
     begun = time.perf_counter()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - begun
+    server_cpu = [b - a for a, b in zip(cpu_before, cpu.read(), strict=True)]
     if failures:
         raise SystemExit("\n".join(failures[:10]))
     uploaded = args.upload * len(tokens)
@@ -534,6 +622,7 @@ def run_load(args: argparse.Namespace, tokens: list[str], big_token: str) -> dic
         flush=True,
     )
     return {
+        "server_cpu": server_cpu,
         "wall_seconds": wall,
         "p50_sync": p50,
         "p95_sync": p95,
