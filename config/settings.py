@@ -196,6 +196,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Security defaults for production; relaxed only in development mode.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Database sessions (revoked at once everywhere), read in one plain statement; the user is read
+# with their memberships (every staff page needs them) in one more.
+SESSION_ENGINE = "senda.accounts.sessions"
+AUTHENTICATION_BACKENDS = ["senda.accounts.backends.UserBackend"]
 # Signed-in sessions end after this long without a request, and after this long in any case
 # (SessionExpiryMiddleware); the cookie never outlives the second.
 # KoboToolbox servers analysts may pull survey submissions from (origins, comma-separated):

@@ -48,19 +48,24 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def active_memberships(self) -> list[Membership]:
+        """The memberships the user works under: active, in active organisations (read with
+        them), oldest first. Read once per user object: the request's user is read with them
+        (``senda.accounts.backends``), so a page reads them in the same query as the user."""
+        cached: list[Membership] | None = getattr(self, "_active_memberships", None)
+        if cached is None:
+            cached = list(
+                self.memberships.select_related("organisation")
+                .filter(is_active=True, organisation__is_active=True)
+                .order_by("created_at", "pk")
+            )
+            self._active_memberships = cached
+        return cached
+
     def active_membership(self) -> Membership | None:
         """The membership the user works under (the first active one)."""
-        cached: Membership | bool | None = getattr(self, "_active_membership", False)
-        if cached is not False:
-            return cached  # type: ignore[return-value]
-        membership = (
-            self.memberships.select_related("organisation")
-            .filter(is_active=True, organisation__is_active=True)
-            .order_by("created_at")
-            .first()
-        )
-        self._active_membership = membership
-        return membership
+        memberships = self.active_memberships()
+        return memberships[0] if memberships else None
 
     def can(self, capability: Capability, organisation: Organisation | None = None) -> bool:
         """Whether the user holds ``capability`` in ``organisation`` (or in any of theirs)."""

@@ -5,8 +5,9 @@ there (``senda.accounts.roles.people_scope``). Nothing here is granted to superu
 superusers: platform administrators see people only through a membership, like anyone else.
 
 What a user is (memberships, teams supervised, centres assigned) is read once per user object
-and kept on it: a request loads its user afresh, so each is read once per request however many
-queries ask. Code that changes one of them and reads again in the same breath reloads the user.
+and kept on it: a request loads its user afresh (its memberships in the same query), so each is
+read once per request however many queries ask. Code that changes one of them and reads again
+in the same breath reloads the user.
 """
 
 from __future__ import annotations
@@ -26,19 +27,8 @@ NOTHING = Q(pk__in=[])
 def active_memberships(user: User) -> list[Membership]:
     if not user.is_authenticated or not user.is_active:
         return []
-    cached: list[Membership] | None = getattr(user, "_casework_memberships", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.select_related("organisation")
-            .filter(user=user, is_active=True, organisation__is_active=True)
-            .order_by("created_at", "pk")
-        )
-        user._casework_memberships = cached  # type: ignore[attr-defined]
-        if getattr(user, "_active_membership", False) is False:
-            # ``User.active_membership`` (the page footer, the menus) is the first of these
-            # by creation: answered from this read instead of a second query.
-            user._active_membership = cached[0] if cached else None
-    return cached
+    # Read once per user object, with the user itself for the request's user.
+    return user.active_memberships()
 
 
 def organisations_where(user: User, capability: Capability) -> list[Organisation]:
