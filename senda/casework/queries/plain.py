@@ -11,17 +11,21 @@ per language (``labels``), not once per row.
 from __future__ import annotations
 
 import functools
+import json
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Choices, Field, Model
 from django.utils import translation
 
 from senda.core.crypto import decrypt_text
 
 _CONVERTERS: weakref.WeakKeyDictionary[Any, dict[tuple[type[Model], str], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+_PLANS: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], list[tuple[int, Any, list[Any]]]]] = (
     weakref.WeakKeyDictionary()
 )
 _LABELS: dict[tuple[str, type[Choices]], dict[str, str]] = {}
@@ -81,8 +85,7 @@ def decrypted(value: str | None) -> str:
     return decrypt_text(value) if value else ""
 
 
-def _converters(model: type[Model], name: str) -> Any:
-    wrapper = connections[connection.alias]
+def _converters(wrapper: Any, model: type[Model], name: str) -> Any:
     known = _CONVERTERS.setdefault(wrapper, {})
     key = (model, name)
     if key not in known:
@@ -96,29 +99,46 @@ def _converters(model: type[Model], name: str) -> Any:
     return known[key]
 
 
+def _conversions(
+    wrapper: Any, fields: Sequence[tuple[type[Model], str] | None]
+) -> list[tuple[int, Any, list[Any]]]:
+    """For the columns of ``fields`` that need converting: (position, column, converters),
+    worked out once per connection and list of fields."""
+    plans = _PLANS.setdefault(wrapper, {})
+    key = tuple(fields)
+    plan = plans.get(key)
+    if plan is None:
+        plan = []
+        for index, field in enumerate(key):
+            if field is not None:
+                expression, functions = _converters(wrapper, *field)
+                if functions:
+                    plan.append((index, expression, functions))
+        plans[key] = plan
+    return plan
+
+
 def fetch(
     sql: str, parameters: Sequence[Any], fields: Sequence[tuple[type[Model], str] | None]
 ) -> list[list[Any]]:
     """Run ``sql`` and return its rows, each value converted as the field of ``fields`` at its
     position converts it (``None``: taken as the database gives it, such as a count)."""
-    plans = [_converters(*field) if field is not None else None for field in fields]
-    converting = [
-        (index, expression, functions)
-        for index, plan in enumerate(plans)
-        if plan is not None
-        for expression, functions in [plan]
-        if functions
-    ]
-    with connection.cursor() as cursor:
+    # The connection itself, not the ``connection`` proxy: every attribute read through the
+    # proxy looks up the current connection again, and the converters read a few per value.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    converting = _conversions(wrapper, fields)
+    with wrapper.cursor() as cursor:
         cursor.execute(sql, list(parameters))
         rows = cursor.fetchall()
+    if not converting:
+        return [list(row) for row in rows]
     result = []
     for row in rows:
         values = list(row)
         for index, expression, functions in converting:
             value = values[index]
             for function in functions:
-                value = function(value, expression, connection)
+                value = function(value, expression, wrapper)
             values[index] = value
         result.append(values)
     return result
@@ -158,6 +178,27 @@ def translated(value: str, field: str, language: str, translations: Any, wanted:
         if text:
             return str(text)
     return value
+
+
+class Translations:
+    """``translated`` for rows whose translations column was read as the database gives it
+    (JSON text): decoded only for a row not in the wanted language, and each distinct text
+    once (a page's rows repeat the same few services and places)."""
+
+    def __init__(self, wanted: str) -> None:
+        self.wanted = wanted
+        self._decoded: dict[str, Any] = {}
+
+    def __call__(self, value: str, field: str, language: str, raw: Any) -> str:
+        if not self.wanted or self.wanted == language or not raw:
+            return value
+        if isinstance(raw, str):
+            decoded = self._decoded.get(raw)
+            if decoded is None:
+                # What ``JSONField.from_db_value`` does with the column's text.
+                decoded = self._decoded[raw] = json.loads(raw)
+            raw = decoded
+        return translated(value, field, language, raw, self.wanted)
 
 
 def page_language() -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F, Model, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -137,9 +137,11 @@ def inbox_view_q(view: str, now: datetime.datetime) -> Q:
     return Q(status__in=[status for status in ReferralStatus if status not in FINISHED_STATUSES])
 
 
-def inbox_view_label(view: str) -> str:
+@functools.lru_cache(maxsize=16)
+def _inbox_view_labels(language: str) -> dict[str, str]:
+    del language  # the cache key: the labels are made in the active language
     # Context: in Spanish the filters agree with "derivaciones" (feminine plural).
-    labels = {
+    return {
         "open": pgettext("referral filter", "Open"),
         "new": pgettext("referral filter", "New"),
         "to_attend": pgettext("referral filter", "To attend"),
@@ -148,7 +150,15 @@ def inbox_view_label(view: str) -> str:
         "closed": pgettext("referral filter", "Finished"),
         "all": pgettext("referral filter", "All"),
     }
-    return labels[view]
+
+
+def inbox_view_labels() -> dict[str, str]:
+    """The inbox filters' labels in the active language (made once per language)."""
+    return dict(_inbox_view_labels(translation.get_language() or ""))
+
+
+def inbox_view_label(view: str) -> str:
+    return inbox_view_labels()[view]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -524,11 +534,12 @@ def _inbox_rows(
         ),
         (plain.column(Service, "name", "s"), None),
         (plain.column(Service, "language", "s"), None),
-        (plain.column(Service, "translations", "s"), (Service, "translations")),
+        # The translations as stored: decoded only when the page needs them (``Translations``).
+        (plain.column(Service, "translations", "s"), None),
         (plain.column(Location, "id", "l"), (Location, "id")),
         (plain.column(Location, "name", "l"), None),
         (plain.column(Location, "language", "l"), None),
-        (plain.column(Location, "translations", "l"), (Location, "translations")),
+        (plain.column(Location, "translations", "l"), None),
         (plain.column(Organisation, "name", "o"), None),
         (plain.column(Organisation, "name", "ro"), None),
     ]
@@ -593,6 +604,7 @@ def referral_inbox(
     start = (max(page, 1) - 1) * per_page
     rows = _inbox_rows(where, parameters, order, start, per_page) if total else []
     language = plain.page_language()
+    translated = plain.Translations(language)
     reasons, urgencies = plain.labels(ReferralReason), plain.labels(Urgency)
     statuses, outcomes = plain.labels(ReferralStatus), plain.labels(ReferralOutcome)
     items = []
@@ -604,9 +616,7 @@ def referral_inbox(
             location_pk, location_name, location_language, location_translations,
             referring_name, receiving_name,
         ) = row  # fmt: skip
-        location = plain.translated(
-            location_name, "name", location_language, location_translations, language
-        )
+        location = translated(location_name, "name", location_language, location_translations)
         items.append(
             ReferralSummary(
                 id=referral_pk,
@@ -622,8 +632,8 @@ def referral_inbox(
                 attend_by=attend_by,
                 status_changed_at=changed_at,
                 is_overdue=_overdue(status, receive_by, attend_by, now),
-                service_name=plain.translated(
-                    service_name, "name", service_language, service_translations, language
+                service_name=translated(
+                    service_name, "name", service_language, service_translations
                 ),
                 location_name=location or str(location_pk),
                 referring_organisation_name=referring_name,

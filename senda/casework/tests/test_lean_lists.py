@@ -38,6 +38,7 @@ from senda.casework.tests.factories import (
     TeamFactory,
     health_service,
 )
+from senda.casework.views import cards
 
 pytestmark = pytest.mark.django_db
 
@@ -387,3 +388,65 @@ def test_a_card_code_is_taken_once_printed(users_a: dict[str, User]) -> None:
     person = PersonFactory.create(registered_by=users_a[Role.HEALTH_PROMOTER])
     assert card_code_taken(code=person.code)
     assert not card_code_taken(code="PA-0000-0000")
+
+
+# ---------------------------------------------------------------------------------------------
+# The filters above the lists, written in Python: the markup the templates' loops wrote
+
+
+def _template(source: str, context: dict[str, Any]) -> str:
+    from django.template import Context, Template
+
+    return Template(source).render(Context(context))
+
+
+def test_the_inbox_filters_are_the_templates_links() -> None:
+    centre = uuid.uuid4()
+    views = [("open", "Open <all>", 12), ("new", "New & fresh", 0), ("closed", "Finished", None)]
+    loop = (
+        "{% for key, label, count in views %}\n"
+        '<li><a href="?show={{ key }}{% if centre %}&amp;centre={{ centre }}{% endif %}"'
+        '{% if key == show %} aria-current="page"{% endif %}>{{ label }}'
+        '{% if count is not None %} <span class="count">{{ count }}</span>{% endif %}</a></li>'
+        "{% endfor %}"
+    )
+
+    for chosen in (None, centre):
+        for show in ("open", "new", "closed"):
+            written = str(cards.inbox_filters(views, show=show, centre=chosen))
+            assert written == _template(loop, {"views": views, "show": show, "centre": chosen})
+    assert "Open &lt;all&gt;" in written and "New &amp; fresh" in written
+
+
+def test_the_centre_options_are_the_templates_options() -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    centres = [(first, 'Centro "Norte"'), (second, "Salud <sur>")]
+    loop = (
+        '{% for id, name in centres %}<option value="{{ id }}"'
+        "{% if id == centre %} selected{% endif %}>{{ name }}</option>{% endfor %}"
+    )
+
+    for selected in (None, first, second):
+        written = str(cards.centre_options(centres, selected=selected))
+        assert written == _template(loop, {"centres": centres, "centre": selected})
+    assert written.count(" selected") == 1
+
+
+def test_the_task_tabs_are_the_templates_tabs() -> None:
+    counts = task_queries.TaskCounts(today=3, overdue=12, upcoming=0)
+    shows = list(task_queries.SHOWS.items())
+    loop = (
+        "{% for key, label in shows %}\n"
+        '<li><a href="?show={{ key }}"{% if key == show %} aria-current="page"{% endif %}>'
+        '{{ label }}{% if key == "today" %} <span class="count">{{ counts.today }}</span>'
+        '{% elif key == "overdue" %} <span class="count">{{ counts.overdue }}</span>'
+        '{% elif key == "upcoming" %} <span class="count">{{ counts.upcoming }}</span>'
+        "{% endif %}</a></li>{% endfor %}"
+    )
+
+    for language in ("es", "en"):
+        with translation.override(language):
+            for show in task_queries.SHOWS:
+                written = str(cards.task_tabs(shows, show=show, counts=counts))
+                expected = _template(loop, {"shows": shows, "show": show, "counts": counts})
+                assert written == expected

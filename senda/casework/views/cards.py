@@ -13,7 +13,8 @@ stay in their templates.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape as _e
 
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from senda.casework.models import FollowUpStatus
 from senda.casework.queries.referrals import ReferralSummary
-from senda.casework.queries.tasks import TaskRow
+from senda.casework.queries.tasks import TaskCounts, TaskRow
 
 # The inbox's steps done in one tap (a form); the others open the referral at that step.
 QUICK_STEPS = frozenset({"receive", "accept", "attend"})
@@ -52,6 +53,20 @@ class Cards:
 NO_CARDS = Cards(html=mark_safe(""), count=0)
 
 
+class _Escaped:
+    """``_e`` of the texts a page repeats on every card (labels, service and place names),
+    each escaped once a page."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        escaped = self._texts.get(text)
+        if escaped is None:
+            escaped = self._texts[text] = _e(text)
+        return escaped
+
+
 class _ShortDates:
     """Days as the date filter wrote them with ``SHORT_DATE_FORMAT`` (the active language),
     each distinct day formatted once a page."""
@@ -75,29 +90,34 @@ def inbox_cards(
     referrals = list(referrals)
     if not referrals:
         return NO_CARDS
+    escaped = _Escaped()
     sent_label, from_label = _e(_("Sent")), _e(_("from"))
     overdue_tag = f' <span class="tag overdue">{_e(_("Overdue"))}</span>'
+    inbox = _e(inbox_url)
     token = ""
     parts = ['<ul class="referral-cards">']
     for referral in referrals:
-        url = _e(f"{inbox_url}{referral.id}/")
+        # A UUID, an ISO date and a formatted time are digits, letters and separators that
+        # escaping leaves as they are.
+        url = f"{inbox}{referral.id}/"
         sent = timezone.localtime(referral.sent_at)  # the date filter's time zone
         parts.append(
-            f'\n<li class="referral-card urgency-{_e(referral.urgency)}">\n'
+            f'\n<li class="referral-card urgency-{escaped(referral.urgency)}">\n'
             f'<p><a href="{url}"><strong>{_e(referral.person_code)}</strong></a>'
-            f" · {_e(referral.reason_label)} · "
-            f'<span class="urgency">{_e(referral.urgency_label)}</span></p>\n'
-            f"<p>{_e(referral.service_name)} · {_e(referral.location_name)} · {from_label}"
-            f" {_e(referral.referring_organisation_name)}</p>\n"
-            f'<p>{sent_label} <time datetime="{_e(sent.isoformat())}">'
-            f"{_e(sent.strftime('%Y-%m-%d %H:%M'))}</time> · "
-            f'<span class="referral-status status-{_e(referral.status)}">'
-            f"{_e(referral.status_label)}</span>{overdue_tag if referral.is_overdue else ''}</p>\n"
+            f" · {escaped(referral.reason_label)} · "
+            f'<span class="urgency">{escaped(referral.urgency_label)}</span></p>\n'
+            f"<p>{escaped(referral.service_name)} · {escaped(referral.location_name)}"
+            f" · {from_label} {escaped(referral.referring_organisation_name)}</p>\n"
+            f'<p>{sent_label} <time datetime="{sent.isoformat()}">'
+            f"{sent.strftime('%Y-%m-%d %H:%M')}</time> · "
+            f'<span class="referral-status status-{escaped(referral.status)}">'
+            f"{escaped(referral.status_label)}</span>"
+            f"{overdue_tag if referral.is_overdue else ''}</p>\n"
         )
         if referral.steps:
             parts.append('<div class="quick-steps">')
             for step in referral.steps:
-                slug, label = _e(step.slug), _e(step.label)
+                slug, label = escaped(step.slug), escaped(step.label)
                 if step.slug in QUICK_STEPS:
                     token = token or _e(csrf_token())
                     parts.append(
@@ -113,7 +133,7 @@ def inbox_cards(
             parts.append("</div>")
         parts.append("\n</li>")
     parts.append("</ul>")
-    # Every value above went through ``_e``.
+    # Every other value above went through ``_e``.
     return Cards(html=mark_safe("".join(parts)), count=len(referrals))
 
 
@@ -124,7 +144,8 @@ def task_cards(rows: Iterable[TaskRow], *, task_list_url: str, show_worker: bool
     rows = list(rows)
     if not rows:
         return NO_CARDS
-    short_date = _ShortDates()
+    short_date, escaped = _ShortDates(), _Escaped()
+    tasks_url = _e(task_list_url)
     no_contact = f' · <span class="muted">{_e(_("Does not want to be contacted"))}</span>'
     overdue_tag = f'<span class="tag overdue">{_e(_("Overdue"))}</span> '
     due_label = _e(_("Due"))
@@ -144,24 +165,71 @@ def task_cards(rows: Iterable[TaskRow], *, task_list_url: str, show_worker: bool
             day = task.due_on
             due = (
                 f"{overdue_tag if task.is_overdue else ''}{due_label}"
-                f' <time datetime="{_e(day.isoformat())}">{_e(short_date(day))}</time>'
+                f' <time datetime="{day.isoformat()}">{escaped(short_date(day))}</time>'
             )
         else:
             completed = timezone.localtime(task.completed_at) if task.completed_at else None
             due = (
-                f'{_e(task.status_label)} <time datetime="'
-                f'{_e(completed.isoformat()) if completed else ""}">'
-                f"{_e(short_date(completed.date())) if completed else ''}</time>"
+                f'{escaped(task.status_label)} <time datetime="'
+                f'{completed.isoformat() if completed else ""}">'
+                f"{escaped(short_date(completed.date())) if completed else ''}</time>"
             )
-        worker = f" · {_e(task.assigned_name or nobody)}" if show_worker else ""
+        worker = f" · {escaped(task.assigned_name or nobody)}" if show_worker else ""
         parts.append(
             f'\n<li class="task-card{" is-overdue" if task.is_overdue else ""}">\n'
-            f'<p class="task-title"><a href="{_e(task_list_url)}{_e(str(task.id))}/">'
-            f"{_e(task.title)}</a></p>\n"
+            # A UUID and an ISO date are letters, digits and separators: nothing to escape.
+            f'<p class="task-title"><a href="{tasks_url}{task.id}/">'
+            f"{escaped(task.title)}</a></p>\n"
             f'<p class="task-person"><span class="code">{_e(task.person_code)}</span>'
             f" · {_e(task.given_name)}{reach}</p>\n"
             f'<p class="task-due small">{due}{worker}</p>\n</li>'
         )
     parts.append("</ul>")
-    # Every value above went through ``_e``.
+    # Every other value above went through ``_e``.
     return Cards(html=mark_safe("".join(parts)), count=len(rows))
+
+
+# ---------------------------------------------------------------------------------------------
+# The filters above the two lists: a loop of a few items each, but a template's loop with a
+# test or two per item cost as long as the whole menu.
+
+
+def inbox_filters(
+    views: Iterable[tuple[str, str, int | None]], *, show: str, centre: uuid.UUID | None
+) -> SafeString:
+    """The inbox's filter links, each with its count when it has one (the ``<li>`` items)."""
+    centre_query = f"&amp;centre={_e(str(centre))}" if centre else ""
+    parts = []
+    for key, label, count in views:
+        current = ' aria-current="page"' if key == show else ""
+        counted = f' <span class="count">{int(count)}</span>' if count is not None else ""
+        parts.append(
+            f'\n<li><a href="?show={_e(key)}{centre_query}"{current}>{_e(label)}{counted}</a></li>'
+        )
+    # Every value above went through ``_e`` (or is a number).
+    return mark_safe("".join(parts))
+
+
+def centre_options(
+    centres: Iterable[tuple[uuid.UUID, str]], *, selected: uuid.UUID | None
+) -> SafeString:
+    """The ``<option>`` of each centre of the inbox's centre filter."""
+    options = []
+    for pk, name in centres:
+        chosen = " selected" if pk == selected else ""
+        options.append(f'<option value="{_e(str(pk))}"{chosen}>{_e(name)}</option>')
+    # Every value above went through ``_e``.
+    return mark_safe("".join(options))
+
+
+def task_tabs(shows: Sequence[tuple[str, str]], *, show: str, counts: TaskCounts) -> SafeString:
+    """The "my tasks" tabs (the ``<li>`` items), with the number of open tasks in each."""
+    counted = {"today": counts.today, "overdue": counts.overdue, "upcoming": counts.upcoming}
+    parts = []
+    for key, label in shows:
+        current = ' aria-current="page"' if key == show else ""
+        count = counted.get(key)
+        number = f' <span class="count">{int(count)}</span>' if count is not None else ""
+        parts.append(f'\n<li><a href="?show={_e(key)}"{current}>{_e(str(label))}{number}</a></li>')
+    # Every value above went through ``_e`` (or is a number).
+    return mark_safe("".join(parts))

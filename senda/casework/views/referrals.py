@@ -84,6 +84,8 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
         now=now,
         counts=counts,
     )
+    labels = queries.inbox_view_labels()
+    centres = queries.referral_inbox_locations(user=user)
     return render(
         request,
         "casework/referrals/inbox.html",
@@ -96,10 +98,13 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
                 csrf_token=lambda: get_token(request),
             ),
             "show": view,
-            "views": [
-                (key, queries.inbox_view_label(key), counts.get(key)) for key in queries.INBOX_VIEWS
-            ],
-            "centres": queries.referral_inbox_locations(user=user),
+            "filters": cards.inbox_filters(
+                [(key, labels[key], counts.get(key)) for key in queries.INBOX_VIEWS],
+                show=view,
+                centre=location_id,
+            ),
+            "centres": centres,
+            "centre_options": cards.centre_options(centres, selected=location_id),
             "centre": location_id,
         },
     )

@@ -176,7 +176,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
                 page.object_list, task_list_url=reverse("casework:task_list")
             ),
             "show": show,
-            "shows": list(queries.SHOWS.items()),
+            "tabs": cards.task_tabs(list(queries.SHOWS.items()), show=show, counts=counts),
             "counts": counts,
             "today": today,
             "supervises": bool(queries.supervised_organisations(user=user)),

@@ -4,8 +4,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
+from django.utils.encoding import iri_to_uri
 
 register = template.Library()
 
@@ -14,8 +15,19 @@ register = template.Library()
 def other_language_url(context: dict[str, Any], language: str) -> str:
     """The current page in ``language`` (same path, same query)."""
     request = context["request"]
-    url = translate_url(request.get_full_path(), language)
-    return url
+    match = getattr(request, "resolver_match", None)
+    if match is None or request.path != request.path_info:
+        return translate_url(request.get_full_path(), language)
+    # What ``translate_url`` does, from the page's own match: every page shows this link,
+    # and resolving the path again cost as much as the rest of the page header.
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+    with translation.override(language):
+        try:
+            path = reverse(name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return request.get_full_path()
+    query = request.META.get("QUERY_STRING", "")
+    return f"{path}?{iri_to_uri(query)}" if query else path
 
 
 @register.simple_tag(takes_context=True)
