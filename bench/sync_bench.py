@@ -533,7 +533,7 @@ def main_child(args: argparse.Namespace) -> None:
         f" {statistics.median(download_ms):.0f} ms wall, idle server); the {phones} phones used"
         f" {run_web + run_database:.1f} s (web {run_web:.1f}, database {run_database:.1f}):"
         f" uploads ~{phones * sum(upload_cpu):.1f} s, downloads ~{phones * sum(download_cpu):.1f} s"
-        f" at the idle rates",
+        f" at the idle rates; the phones themselves (this process) {figures['client_cpu']:.1f} s",
         flush=True,
     )
     floor_ms, rows, old_floor_ms, old_rows = floor_of_uploads(device_ids, last_receipt or 0)
@@ -586,9 +586,12 @@ def run_load(
     cpu_before = cpu.read()
     start_together.wait()
     begun = time.perf_counter()
+    client_begun = time.process_time()
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - begun
+    # The phones themselves (this process's threads: JSON, gzip, HTTP) share the same cores.
+    client_cpu = time.process_time() - client_begun
     server_cpu = [b - a for a, b in zip(cpu_before, cpu.read(), strict=True)]
     if failures:
         raise SystemExit("\n".join(failures[:10]))
@@ -623,6 +626,7 @@ def run_load(
     )
     return {
         "server_cpu": server_cpu,
+        "client_cpu": client_cpu,
         "wall_seconds": wall,
         "p50_sync": p50,
         "p95_sync": p95,
