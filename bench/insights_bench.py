@@ -21,15 +21,25 @@ theirs):
 - *dashboard indicators*: every dashboard indicator by its default breakdown (what the
   dashboard computes with its default filters), engine only, no floor.
 
+These engine lines compute every time (``indicator_table`` without stored figures). Then what
+a deployment pays and what its readers get:
+
+- *cold refresh*: ``refresh_insights`` for the programme (every table of its dashboard as it
+  opens, computed and stored: what cron pays every few minutes);
+- *dashboard page*: ``GET`` of the programme's dashboard through Django's test client as the
+  programme officer, default filters, after the refresh (the figures read from storage,
+  suppressed, charts and template rendered): the figure against the 300 ms target.
+
 Each case checks that the engine's figures equal the floor's before timing. Prints p50 and p95
 and the ratio to the floor; the issue's target is at most 2x the floor (and 300 ms for the
-dashboard on PostgreSQL).
+dashboard page on PostgreSQL).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import json
 import random
 import sys
@@ -70,7 +80,7 @@ def insights_marker(keep: Path, database: str) -> Path:
 def child_arguments(database: str, args: argparse.Namespace) -> list[str]:
     return [
         "--child", database, "--people", str(args.people), "--queries", str(args.queries),
-        "--warmup", str(args.warmup), "--seed", str(args.seed),
+        "--warmup", str(args.warmup), "--seed", str(args.seed), "--refreshes", str(args.refreshes),
         *(["--keep", str(args.keep)] if args.keep else []),
     ]  # fmt: skip
 
@@ -107,7 +117,7 @@ def main_parent(args: argparse.Namespace) -> None:
                 f" {figures['p95']:8.2f} {floor_text} {ratio}"
             )
     print(
-        f"Targets: at most {TARGET_RATIO:g}x the floor; the dashboard's indicators at most"
+        f"Targets: at most {TARGET_RATIO:g}x the floor; the dashboard page at most"
         f" {TARGET_DASHBOARD_MS:g} ms on PostgreSQL."
     )
 
@@ -302,6 +312,7 @@ def main_child(args: argparse.Namespace) -> None:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the page's hashed names
     print(f"\n== {database_label()}", flush=True)
     print(f"   migrated in {time.perf_counter() - started:.1f} s", flush=True)
     marker = load_marker(args.keep, args.child) if args.keep else None
@@ -425,7 +436,59 @@ def main_child(args: argparse.Namespace) -> None:
     figures["dashboard indicators (all)"] = measure(
         "dashboard indicators (all)", dashboard, None, args
     )
+    figures.update(dashboard_page(programme_id, officer, args))
     print("RESULT " + json.dumps({"database": vendor, "figures": figures}), flush=True)
+
+
+def dashboard_page(programme_id: int, officer: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The cold refresh (what cron pays), then the dashboard page read from the figures it
+    stored, as the programme officer sees it."""
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from senda.accounts.testing import login_verified
+    from senda.insights.models import Programme
+    from senda.insights.stored import max_age
+
+    slug = Programme.objects.get(pk=programme_id).slug
+    refresh_ms: list[float] = []
+    for _number in range(args.refreshes):
+        elapsed, _ = timed(
+            lambda: call_command("refresh_insights", programme=[slug], stdout=io.StringIO())
+        )
+        refresh_ms.append(elapsed)
+        print(f"   cold refresh (refresh_insights) {elapsed:10.1f} ms", flush=True)
+    refreshed_at = time.monotonic()
+    client = login_verified(Client(HTTP_HOST="127.0.0.1"), officer)
+    path = reverse("insights:programme_dashboard", args=[programme_id])
+
+    def page() -> Any:
+        response = client.get(path)
+        if response.status_code != 200 or b'id="figures-as-of"' not in response.content:
+            raise SystemExit(f"{path}: status {response.status_code}, or not the dashboard")
+        return response
+
+    page_ms = []
+    for index in range(args.queries * 3 + args.warmup):
+        elapsed, _ = timed(page)
+        if index >= args.warmup:
+            page_ms.append(elapsed)
+    if time.monotonic() - refreshed_at > max_age():
+        raise SystemExit("the page outlived the stored figures: these times are not of reads")
+    results = {
+        "cold refresh (refresh_insights)": {
+            "p50": percentile(refresh_ms, 0.5),
+            "p95": percentile(refresh_ms, 0.95),
+        },
+        "dashboard page (stored figures)": {
+            "p50": percentile(page_ms, 0.5),
+            "p95": percentile(page_ms, 0.95),
+        },
+    }
+    for name, result in results.items():
+        print(f"   {name:<32} {result['p50']:8.2f} {result['p95']:8.2f}", flush=True)
+    return results
 
 
 def check(name: str, table: Any, rows: list[Any]) -> None:
@@ -478,6 +541,9 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=10, help="timed computations of each kind")
     parser.add_argument("--warmup", type=int, default=2, help="untimed computations first")
+    parser.add_argument(
+        "--refreshes", type=int, default=3, help="timed cold refreshes of the programme"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--keep",
