@@ -30,6 +30,7 @@ from senda.casework.access import (
 from senda.casework.models import FollowUp, FollowUpRule, FollowUpStatus, Person, Topic
 from senda.casework.queries import plain
 from senda.core.audit import audit_read
+from senda.core.crypto import decrypt_many
 from senda.core.errors import PermissionDeniedError
 from senda.core.queries import get_or_not_found
 
@@ -239,11 +240,9 @@ def _task_row(
     today: datetime.date,
     language: str,
     statuses: dict[str, str],
-    sealed: bool,
 ) -> TaskRow:
-    """A row from its values in ``_ROW_COLUMNS`` order and the assignee's names; ``sealed``:
-    the person's name and phone are still encrypted (read in plain SQL)."""
-    reveal = plain.decrypted if sealed else _as_text
+    """A row from its values in ``_ROW_COLUMNS`` order and the assignee's names, the person's
+    name and phone in clear (the phone only of someone who agreed to be contacted)."""
     (
         task_id, title, due_on, status, completed_at,
         rule_id, rule_title, rule_language, rule_translations,
@@ -262,21 +261,16 @@ def _task_row(
         completed_at=completed_at,
         is_overdue=status == FollowUpStatus.OPEN and due_on < today,
         person_code=code,
-        given_name=reveal(given_name),
-        # Decrypted only when shown: the phone of someone who declined contact stays sealed.
-        phone=reveal(phone) if consents_to_contact else "",
+        given_name=given_name or "",
+        phone=(phone or "") if consents_to_contact else "",
         phone_has_whatsapp=bool(phone_has_whatsapp),
         consents_to_contact=bool(consents_to_contact),
         assigned_name=f"{first_name or ''} {last_name or ''}".strip() or (username or ""),
     )
 
 
-def _as_text(value: str | None) -> str:
-    return value or ""
-
-
 # The columns of a row, in ``_task_row``'s order: (model, field, table alias); the person's
-# encrypted fields are decrypted by ``_task_row`` (the phone only when it is shown).
+# encrypted fields are decrypted by ``my_task_rows`` (the phone only when it is shown).
 _ROW_COLUMNS: tuple[tuple[type[Model], str, str, bool], ...] = (
     (FollowUp, "id", "f", True),
     (FollowUp, "title", "f", False),
@@ -294,6 +288,8 @@ _ROW_COLUMNS: tuple[tuple[type[Model], str, str, bool], ...] = (
     (Person, "consents_to_contact", "p", True),
 )
 _NO_ASSIGNEE = (None, None, None)
+# Where the person's sealed fields and their consent to be contacted are in a row.
+_GIVEN_NAME, _PHONE, _CONSENTS_TO_CONTACT = 10, 11, 13
 
 
 def _mine_where(user: User, show: str | None, today: datetime.date) -> tuple[str, list[Any], str]:
@@ -369,15 +365,18 @@ def my_task_rows(
             parameters,
             [(model, name) if convert else None for model, name, _alias, convert in _ROW_COLUMNS],
         )
+        # The page's names and phones decrypted in one pass; a phone only when it is shown
+        # (the phone of someone who declined contact stays sealed).
+        sealed: list[str | None] = []
+        for row in rows:
+            sealed.append(row[_GIVEN_NAME])
+            sealed.append(row[_PHONE] if row[_CONSENTS_TO_CONTACT] else None)
+        clear = iter(decrypt_many(sealed))
+        for row in rows:
+            row[_GIVEN_NAME], row[_PHONE] = next(clear), next(clear)
         language, statuses = plain.page_language(), plain.labels(FollowUpStatus)
         return [
-            _task_row(
-                (*row, *_NO_ASSIGNEE),
-                today=today,
-                language=language,
-                statuses=statuses,
-                sealed=True,
-            )
+            _task_row((*row, *_NO_ASSIGNEE), today=today, language=language, statuses=statuses)
             for row in rows
         ]
 
@@ -398,7 +397,7 @@ def task_rows_of(tasks: QuerySet[FollowUp], *, today: datetime.date) -> TaskRows
     def read(start: int, stop: int) -> list[TaskRow]:
         language, statuses = plain.page_language(), plain.labels(FollowUpStatus)
         return [
-            _task_row(values, today=today, language=language, statuses=statuses, sealed=False)
+            _task_row(values, today=today, language=language, statuses=statuses)
             for values in tasks.values_list(*fields)[start:stop]
         ]
 

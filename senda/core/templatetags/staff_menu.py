@@ -17,9 +17,11 @@ from django import template
 from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from senda.accounts.roles import Role
 
 register = template.Library()
 
@@ -74,3 +76,19 @@ def staff_menu(context: template.Context) -> SafeString:
         return mark_safe(kept[1])
     # The menu's text was escaped when it was made; the token is escaped here.
     return mark_safe(f"{kept[1]}{escape(token)}{kept[2]}")
+
+
+@register.simple_tag(takes_context=True)
+def staff_footer(context: template.Context) -> SafeString:
+    """Who is signed in, in which organisation and as what: the staff pages' footer (a tag:
+    three template lookups, one of them ``get_role_display``, cost as much as the menu)."""
+    membership = context.get("active_membership")
+    if not membership:
+        return mark_safe("")
+    role = membership.role
+    return format_html(
+        "<p>{} · {} · {}</p>",
+        context["user"].get_username(),
+        membership.organisation,
+        Role(role).label if role in Role.values else role,
+    )

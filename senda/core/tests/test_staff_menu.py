@@ -10,11 +10,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import CAPABILITIES, Capability, Role
 from senda.accounts.testing import login_verified
-from senda.accounts.tests.factories import OrganisationFactory, member
+from senda.accounts.tests.factories import OrganisationFactory, UserFactory, member
 from senda.core.templatetags import staff_menu
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,31 @@ def test_a_page_without_a_form_token_gets_no_token_field(users_a: dict[str, User
 
     assert "csrfmiddlewaretoken" not in shown and 'href="/staff/field/"' in shown
     assert 'name="csrfmiddlewaretoken" value="abc"' in with_token
+
+
+def test_the_footer_names_the_user_organisation_and_role(users_a: dict[str, User]) -> None:
+    user = users_a[Role.FOCAL_POINT]
+    membership = user.active_membership()
+    assert membership is not None
+    client = login_verified(Client(), user)
+    with translation.override("en"):
+        english_page = reverse("accounts:password_change")
+        english_role = str(Role(Role.FOCAL_POINT).label)
+    with translation.override("es"):
+        spanish_page = reverse("accounts:password_change")
+        spanish_role = str(Role(Role.FOCAL_POINT).label)
+
+    english = client.get(english_page).content.decode()
+    spanish = client.get(spanish_page).content.decode()
+
+    organisation = escape(membership.organisation.name)
+    assert f"<p>{user.username} · {organisation} · {english_role}</p>" in english
+    assert f"<p>{user.username} · {organisation} · {escape(spanish_role)}</p>" in spanish
+
+
+def test_no_footer_without_a_membership() -> None:
+    client = login_verified(Client(), UserFactory.create(username="nobody-here"))
+
+    html = client.get(reverse("accounts:password_change")).content.decode()
+
+    assert "nobody-here ·" not in html
