@@ -1341,14 +1341,6 @@ def _changed_records(
     return out
 
 
-def _first_rows(queryset: QuerySet[Any], limit: int) -> QuerySet[Any]:
-    """The first ``limit`` rows of ``queryset`` (ordered by pk): chosen by their ids alone, then
-    read whole by id. Sorting the scope's whole rows (a person's is ~460 bytes) to keep the first
-    500 cost PostgreSQL more than reading them (``bench/README.md``, "The download path")."""
-    chosen = queryset.values("pk")[:limit]
-    return queryset.model._default_manager.filter(pk__in=chosen).order_by("pk")
-
-
 def _page_limit(limit: int | None) -> int:
     most = conf.page_size()
     if limit is None:
@@ -1382,7 +1374,7 @@ def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dic
             page = _snapshot_queryset(kind, device, now).order_by("pk")
             if state.after is not None:
                 page = page.filter(pk__gt=state.after)
-            found = records.read(kind, _first_rows(page, remaining))
+            found = records.read(kind, page[:remaining])
             out.extend(found)
             remaining -= len(found)
             if remaining > 0:
