@@ -372,6 +372,11 @@ class PeriodStart(Func):
     ) -> Any:
         return compiler.compile(self.get_source_expressions()[0])
 
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        # PostgreSQL answers DATE_TRUNC with a timestamp; Trunc's own conversion to a date
+        # belongs to Trunc's output, which this wraps.
+        return [_to_date, *super().get_db_converters(connection)]
+
     def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         trunc = self.get_source_expressions()[0]
         column, params = compiler.compile(trunc.lhs)
@@ -396,6 +401,10 @@ class PeriodStart(Func):
             f" ELSE {native} END"
         )
         return sql, tuple(django_params)
+
+
+def _to_date(value: Any, expression: Any, connection: Any) -> Any:
+    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def _period_sql(kind: str, value: str) -> str:

@@ -328,3 +328,19 @@ def test_the_command_refreshes_active_programmes_and_deletes_old_figures(
     # Running it again replaces the figures under the same keys.
     call_command("refresh_insights", stdout=io.StringIO())
     assert StoredFigures.objects.count() == 2
+
+
+def test_the_page_reads_its_tables_in_one_query_once_stored(
+    programme: Programme, indicator: Indicator, org_a: Organisation, users_a: dict[str, User]
+) -> None:
+    people(org_a, 6)
+    client = login_verified(Client(), users_a[Role.PROGRAMME_OFFICER])
+    with CaptureQueriesContext(connection) as cold:
+        client.get(dashboard_url(programme))
+    with CaptureQueriesContext(connection) as stored:
+        response = client.get(dashboard_url(programme))
+    assert headline(response) == "6"
+    assert len(stored.captured_queries) < len(cold.captured_queries)
+    sqls = [query["sql"] for query in stored.captured_queries]
+    assert not [sql for sql in sqls if "casework_person" in sql]
+    assert len([sql for sql in sqls if "insights_storedfigures" in sql]) == 1
