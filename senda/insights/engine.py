@@ -4,7 +4,9 @@ reader may not see the people behind them or the table is exported.
 
 Each table costs one aggregate query (plus one for a median's people): cells, margins and the
 total come from a single GROUP BY when they add up, and otherwise from one UNION ALL of the
-groupings (a person counted in two months is one person in the total).
+groupings (a person counted in two months is one person in the total). The dashboard and its
+CSV ask for ``stored`` tables: figures stored before suppression (``stored.py``) are read
+instead while they are younger than ``SENDA_INSIGHTS_MAX_AGE``.
 """
 
 from __future__ import annotations

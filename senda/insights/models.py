@@ -113,7 +113,8 @@ class Measure(models.TextChoices):
 class Indicator(TranslatableModel):
     """A figure a programme follows, defined as data: which records it counts (a source of
     ``senda.insights.sources``), how (the measure), which of them (filters) and by what it may
-    be broken down. Computed by ``senda.insights.engine``; nothing is stored but the definition.
+    be broken down. Computed by ``senda.insights.engine``; its figures are kept only as
+    ``StoredFigures``, for minutes, for the dashboard.
     """
 
     translatable_fields = ("name", "definition")
