@@ -16,6 +16,7 @@ from senda.campaigns.actions import CampaignFields
 from senda.campaigns.look import LOGO_MAX_BYTES, logo_errors
 from senda.campaigns.models import Campaign, PlacementKind
 from senda.core.errors import ValidationError
+from senda.core.forms import apply_errors
 from senda.geo.models import Country
 
 # The fields shown in two columns: Spanish (the campaign's own text) and English.
@@ -167,9 +168,7 @@ class CampaignForm(forms.Form):
         )
 
     def apply_errors(self, error: ValidationError) -> None:
-        for key, messages in error.errors.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)
+        apply_errors(self, error)
 
     def bilingual_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[name], self[f"{name}_en"]) for name in BILINGUAL_FIELDS]

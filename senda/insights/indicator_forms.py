@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from senda.accounts.models import Organisation
 from senda.campaigns.models import Campaign
 from senda.core.errors import ValidationError
+from senda.core.forms import apply_errors
 from senda.geo.models import Country
 from senda.insights.actions import IndicatorInput, ProgrammeInput
 from senda.insights.models import Indicator, IndicatorUnit, Measure, Programme
@@ -83,10 +84,7 @@ class _ActionForm(forms.Form):
     """A form whose action's ValidationError lands on its fields (the rest on the form)."""
 
     def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
+        apply_errors(self, error)
 
 
 class IndicatorForm(_ActionForm):

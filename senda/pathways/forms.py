@@ -11,10 +11,24 @@ from django.utils.translation import gettext_lazy
 
 from senda.accounts.models import Organisation
 from senda.core.errors import ValidationError
+from senda.core.forms import apply_errors
 from senda.geo.models import Country
 from senda.pathways.actions import DocumentLink
 from senda.pathways.eligibility import validation_errors
 from senda.pathways.models import Document
+
+
+class _BilingualForm(forms.Form):
+    """A form whose translatable texts are typed in a Spanish and an English field: an action's
+    message about a text goes next to its Spanish field."""
+
+    texts: tuple[tuple[str, Any, bool], ...] = ()
+
+    def apply_errors(self, error: ValidationError) -> None:
+        apply_errors(
+            self, error, renamed={text: f"{text}_es" for text, _label, _long in self.texts}
+        )
+
 
 # Channel texts shown in two columns (Spanish, English); ``steps`` is one step per line.
 CHANNEL_TEXTS = (
@@ -27,7 +41,8 @@ CHANNEL_TEXTS = (
 )
 
 
-class ChannelForm(forms.Form):
+class ChannelForm(_BilingualForm):
+    texts = CHANNEL_TEXTS
     owner = forms.ModelChoiceField(
         label=gettext_lazy("Organisation"), queryset=Organisation.objects.none()
     )
@@ -119,14 +134,6 @@ class ChannelForm(forms.Form):
             english[name] = english_value
         return fields, {"en": english}
 
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            if name in {text for text, _label, _long in CHANNEL_TEXTS}:
-                target = f"{name}_es"
-            for message in messages:
-                self.add_error(target, message)
-
 
 def channel_initial(content: dict[str, Any]) -> dict[str, Any]:
     """The form's starting values from a channel's working content (``working_content``)."""
@@ -185,7 +192,8 @@ EXPLAINER_TEXTS = (
 )
 
 
-class ExplainerForm(forms.Form):
+class ExplainerForm(_BilingualForm):
+    texts = EXPLAINER_TEXTS
     owner = forms.ModelChoiceField(
         label=gettext_lazy("Organisation"), queryset=Organisation.objects.none()
     )
@@ -236,14 +244,6 @@ class ExplainerForm(forms.Form):
             english[name] = data[f"{name}_en"]
         return fields, {"en": english}
 
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            if name in {text for text, _label, _long in EXPLAINER_TEXTS}:
-                target = f"{name}_es"
-            for message in messages:
-                self.add_error(target, message)
-
 
 def explainer_initial(content: dict[str, Any]) -> dict[str, Any]:
     """The form's starting values from an explainer's working content."""
@@ -279,7 +279,8 @@ SOURCE_TEXTS = (
 )
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(_BilingualForm):
+    texts = DOCUMENT_TEXTS
     slug = forms.SlugField(label=gettext_lazy("Short name"), max_length=80)
     is_identity = forms.BooleanField(
         label=gettext_lazy("Identity document (offered in the checklist)"), required=False
@@ -315,14 +316,6 @@ class DocumentForm(forms.Form):
             },
         }
 
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            if name in {text for text, _label, _long in DOCUMENT_TEXTS}:
-                target = f"{name}_es"
-            for message in messages:
-                self.add_error(target, message)
-
 
 def document_initial(document: Document) -> dict[str, Any]:
     english = (document.translations or {}).get("en", {})
@@ -336,7 +329,8 @@ def document_initial(document: Document) -> dict[str, Any]:
     }
 
 
-class SourceForm(forms.Form):
+class SourceForm(_BilingualForm):
+    texts = SOURCE_TEXTS
     """One issuing country's row; a row without a country is a spare row and is ignored."""
 
     country = forms.ModelChoiceField(
@@ -395,14 +389,6 @@ class SourceForm(forms.Form):
                 "en": {name: data[f"{name}_en"] for name, _label, _long in SOURCE_TEXTS}
             },
         }
-
-    def apply_errors(self, error: ValidationError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            if name in {text for text, _label, _long in SOURCE_TEXTS}:
-                target = f"{name}_es"
-            for message in messages:
-                self.add_error(target, message)
 
 
 SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=60, validate_max=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from senda.accounts.models import User
 from senda.accounts.roles import Capability, role_can
 from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.forms import apply_errors
 from senda.core.views import staff_page_with
 from senda.surveys import actions, queries
 from senda.surveys.forms import (
@@ -48,13 +48,6 @@ def _check_may_open(user: User) -> None:
         role_can(role, Capability.AGGREGATES_VIEW) or role_can(role, Capability.SURVEYS_MANAGE)
     ):
         raise PermissionDeniedError(_("Your role does not include survey results."))
-
-
-def _apply(form: forms.Form, error: ValidationError) -> None:
-    for field, field_messages in error.errors.items():
-        target = field if field in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)
 
 
 def _detail_url(survey: Survey) -> str:
@@ -113,7 +106,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
                 filename=str(upload.name),
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
@@ -221,7 +214,7 @@ def survey_edit(request: HttpRequest, survey_id: UUID) -> HttpResponse:
                     )
         except ValidationError as error:
             survey.refresh_from_db()
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Survey saved."))
             return HttpResponseRedirect(_detail_url(survey))
@@ -246,7 +239,7 @@ def survey_import(request: HttpRequest, survey_id: UUID) -> HttpResponse:
                 actor=user, survey=survey, content=upload.read(), filename=str(upload.name)
             )
         except ValidationError as error:
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _import_message(result))
             return HttpResponseRedirect(_detail_url(survey))
@@ -271,7 +264,7 @@ def survey_kobo(request: HttpRequest, survey_id: UUID) -> HttpResponse:
             )
         except ValidationError as error:
             survey.refresh_from_db()
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("KoboToolbox connection saved."))
             return HttpResponseRedirect(_detail_url(survey))
@@ -318,7 +311,7 @@ def survey_design(request: HttpRequest, survey_id: UUID) -> HttpResponse:
             )
         except ValidationError as error:
             survey.refresh_from_db()
-            _apply(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Design saved."))
             return HttpResponseRedirect(_detail_url(survey))
