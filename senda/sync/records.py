@@ -25,6 +25,7 @@ from typing import Any
 from django.db.models import Model, Prefetch, QuerySet
 
 from senda.accounts.models import Organisation
+from senda.casework.actions.people import EDITABLE_FIELDS, PERSONAL_FIELDS
 from senda.casework.models import (
     FollowUp,
     Orientation,
@@ -340,23 +341,13 @@ PERSON_COLUMNS = (
     "id",
     "client_uuid",
     "code",
-    "given_name",
-    "family_name",
-    "phone",
-    "phone_has_whatsapp",
-    "sex",
-    "year_of_birth",
-    "age_group",
-    "nationality",
-    "area",
-    "community",
-    "notes",
+    *EDITABLE_FIELDS,
     "consents_to_contact",
     "consents_to_share",
     "registered_at",
     "registered_by",
 )
-PERSON_SEALED = frozenset({"given_name", "family_name", "phone", "notes"})
+PERSON_SEALED = frozenset(PERSONAL_FIELDS)
 
 
 def person_rows(people: QuerySet[Person]) -> list[Record]:
