@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 from senda.accounts.models import User
-from senda.core.errors import ValidationError
+from senda.core.forms import apply_errors as apply_errors  # the field-work views' import
 from senda.core.views import staff_page_with
 
 # Log-in required; "not found" is a 404 and a refusal a 403 page that says why.
@@ -34,11 +33,3 @@ def query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put an action's messages next to the fields they are about (or on top)."""
-    for name, field_messages in error.errors.items():
-        target = name if name in form.fields else None
-        for message in field_messages:
-            form.add_error(target, message)

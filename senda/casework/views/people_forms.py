@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from senda.accounts.models import Organisation
-from senda.casework.actions.people import ErasureReason
+from senda.casework.actions.people import EDITABLE_FIELDS, ErasureReason
 from senda.casework.models import AgeGroup, Community, Sex
 from senda.geo.models import AdminArea, Country
 
@@ -74,22 +74,7 @@ class PersonFieldsForm(forms.Form):
         data = dict(self.cleaned_data)
         code = data.get("area") or ""
         data["area"] = AdminArea.objects.filter(pk=code).first() if code else None
-        return {
-            name: data[name]
-            for name in (
-                "given_name",
-                "family_name",
-                "phone",
-                "phone_has_whatsapp",
-                "sex",
-                "year_of_birth",
-                "age_group",
-                "nationality",
-                "area",
-                "community",
-                "notes",
-            )
-        }
+        return {name: data[name] for name in EDITABLE_FIELDS}
 
 
 class RegisterForm(PersonFieldsForm):
