@@ -9,6 +9,7 @@ deliberate act, not something the application does.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -57,18 +58,35 @@ def remove(connection: BaseDatabaseWrapper) -> None:
     _execute(connection, _statements(connection, install=False))
 
 
-def _execute(connection: BaseDatabaseWrapper, statements: list[str], wait: float = 10.0) -> None:
-    """Run schema statements. SQLite refuses a schema change while a statement is still open
-    on the database (a request another thread is finishing): "table is locked" is retried
-    for up to ``wait`` seconds."""
-    deadline = time.monotonic() + wait
+def _execute(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
+    """Run schema statements, each when SQLite lets it (``when_unlocked``)."""
     for statement in statements:
-        while True:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute(statement)
-                break
-            except OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+
+        def run(statement: str = statement) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+
+        when_unlocked(run)
+
+
+# How long SQLite work waits for another statement still open on the database.
+LOCKED_WAIT = 10.0
+
+
+def when_unlocked(run: Callable[[], None], *, wait: float = LOCKED_WAIT) -> None:
+    """``run()``, tried again for up to ``wait`` seconds while SQLite answers "table is
+    locked": it refuses a schema change, or emptying a table, while a statement is still open
+    on the shared database (a live test server finishing the browser's last request). ``run``
+    must change nothing when it fails (one statement, or one transaction). An error that
+    wraps the lock (``flush``'s CommandError) counts as the lock."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            run()
+            return
+        except Exception as error:
+            cause = error if isinstance(error, OperationalError) else error.__cause__
+            locked = isinstance(cause, OperationalError) and "locked" in str(cause)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

@@ -32,12 +32,12 @@ from senda.casework.models import (
 from senda.casework.queries import activities as queries
 from senda.casework.views.common import (
     acting_user,
-    apply_errors,
     page_of,
     query_without_page,
     staff_page,
 )
 from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.forms import apply_errors
 
 
 class DateInput(forms.DateInput):

@@ -8,7 +8,6 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 from senda.accounts.models import User
-from senda.core.forms import apply_errors as apply_errors  # the field-work views' import
 from senda.core.views import staff_page_with
 
 # Log-in required; "not found" is a 404 and a refusal a 403 page that says why.

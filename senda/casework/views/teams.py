@@ -21,11 +21,11 @@ from senda.casework.queries import teams as queries
 from senda.casework.views.activities import LocationChoiceField
 from senda.casework.views.common import (
     acting_user,
-    apply_errors,
     staff_page,
 )
 from senda.casework.views.trainings import PersonChoiceField
 from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.forms import apply_errors
 
 
 def _organisations(user: User) -> list[Organisation]:

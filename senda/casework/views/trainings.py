@@ -23,12 +23,12 @@ from senda.casework.queries import trainings as queries
 from senda.casework.views.activities import AreaChoiceField, DateInput
 from senda.casework.views.common import (
     acting_user,
-    apply_errors,
     page_of,
     query_without_page,
     staff_page,
 )
 from senda.core.errors import PermissionDeniedError, ValidationError
+from senda.core.forms import apply_errors
 
 
 class PersonChoiceField(forms.ModelChoiceField):
