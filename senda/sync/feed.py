@@ -117,16 +117,28 @@ def decode(text: str, *, device_id: str) -> Cursor:
 
 
 def start_position(now: datetime.datetime) -> FeedPosition:
-    """Where the feed starts for a first sync beginning ``now``: just before anything that
-    may still be uncommitted, so what changes during the snapshot is sent after it."""
+    """Where the feed starts for a first sync beginning ``now``: after the highest entry
+    committed now, with the holes below it still watched (ids handed out to transactions not
+    yet committed). The snapshot, read after this, has everything committed now; what commits
+    later, in a hole or above, comes through the feed. So the feed after a first sync sends
+    only what changed since, not again what the snapshot had.
+
+    Holes older than the window are not looked for: a write transaction lasts less. With more
+    holes than a cursor keeps (``MAX_GAPS``), the feed starts before the window instead, as
+    it would for an old hole: what changed in the window is then sent twice, never missed."""
     cutoff = now - datetime.timedelta(seconds=conf.feed_gap_seconds())
-    last = (
+    settled = (
         AuditEntry.objects.filter(at__lte=cutoff)
         .order_by("-id")
         .values_list("id", flat=True)
         .first()
-    )
-    return FeedPosition(last=last or 0)
+    ) or 0
+    highest = AuditEntry.objects.aggregate(top=Max("id"))["top"] or 0
+    holes = _holes(settled, highest)
+    if len(holes) > MAX_GAPS:
+        return FeedPosition(last=settled)
+    seen = int(now.timestamp())
+    return FeedPosition(last=highest, gaps=[(first, last, seen) for first, last in holes])
 
 
 @dataclass
