@@ -21,6 +21,7 @@ from senda.casework.actions.tasks import followup_get_for_work
 from senda.casework.models import FollowUp
 from senda.core import clock
 from senda.core.audit import audit
+from senda.core.bulk_insert import insert_objects
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.sync import conflicts, queries
 from senda.sync.models import Device, SyncConflict, SyncReceipt
@@ -160,7 +161,7 @@ def receipts_store(
     """``receipt_store`` for many changes of one batch at once (key, kind, stored result),
     in one INSERT inside the batch's transaction; the unique key of any of them taken makes
     the whole INSERT fail (IntegrityError). Not audited: the changes they answer are."""
-    return SyncReceipt.objects.bulk_create(
+    receipts = [
         SyncReceipt(
             device=device,
             key=key,
@@ -169,7 +170,9 @@ def receipts_store(
             result=json.dumps(result, default=str),
         )
         for key, kind, result in results
-    )
+    ]
+    insert_objects(SyncReceipt, receipts)
+    return receipts
 
 
 def conflict_record(

@@ -55,11 +55,14 @@ from senda.casework.models import (
 )
 from senda.core import clock
 from senda.core.audit import current_context
+from senda.core.bulk_insert import insert_objects, insert_rows
 from senda.core.crypto import keyed_hash, normalise_phone, sounds_like
 from senda.core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from senda.core.models import AuditEntry
 from senda.directory.models import Location, Service, ServiceAtLocation
 from senda.geo.models import AdminArea, Country
+
+SEARCH_KEY_FIELDS = ("person", "organisation", "kind", "digest")
 
 
 class FieldBatch:
@@ -70,7 +73,8 @@ class FieldBatch:
         self.organisation = organisation
         self.people: list[Person] = []
         self.offered_codes: dict[uuid.UUID, str] = {}
-        self.search_keys: list[PersonSearchKey] = []
+        # (person id, organisation id, kind, digest): rows, not models (a dozen a person).
+        self.search_keys: list[tuple[uuid.UUID, Any, str, str]] = []
         self.consents: list[ConsentEvent] = []
         self.orientations: list[tuple[Orientation, list[Topic]]] = []
         self.referrals: list[Referral] = []
@@ -297,10 +301,8 @@ class FieldBatch:
         self.people.append(person)
         self._new_people[person.pk] = person
         self.search_keys.extend(
-            PersonSearchKey(
-                person_id=person.pk, organisation_id=self.organisation.pk, kind=k, digest=d
-            )
-            for k, d in sorted(self._search_digests(person))
+            (person.pk, self.organisation.pk, kind, digest)
+            for kind, digest in sorted(self._search_digests(person))
         )
         given = [ConsentScope.RECORD]
         if consent_contact:
@@ -574,28 +576,29 @@ def field_batch_write(*, batch: FieldBatch) -> None:
     table. ``IntegrityError`` when a device uuid (or card code) was taken meanwhile: nothing
     of the batch is then written (see the module docstring)."""
     _settle_card_codes(batch)
-    Person.objects.bulk_create(batch.people)
-    PersonSearchKey.objects.bulk_create(batch.search_keys)
-    ConsentEvent.objects.bulk_create(batch.consents)
+    insert_objects(Person, batch.people)
+    insert_rows(PersonSearchKey, SEARCH_KEY_FIELDS, batch.search_keys)
+    insert_objects(ConsentEvent, batch.consents)
     for person_id, moment in batch.touched.items():
         Person.objects.filter(pk=person_id, last_activity_at__lt=moment).update(
             last_activity_at=moment
         )
-    Orientation.objects.bulk_create([orientation for orientation, _topics in batch.orientations])
+    insert_objects(Orientation, [orientation for orientation, _topics in batch.orientations])
     through = Orientation.topics.through
-    through.objects.bulk_create(
+    insert_objects(
+        through,
         [
             through(orientation_id=orientation.pk, topic_id=topic.pk)
             for orientation, chosen in batch.orientations
             for topic in chosen
-        ]
+        ],
     )
-    Referral.objects.bulk_create(batch.referrals)
-    ReferralEvent.objects.bulk_create(batch.referral_events)
-    FollowUp.objects.bulk_create(batch.follow_ups)
-    OutreachActivity.objects.bulk_create(batch.activities)
-    OutreachTally.objects.bulk_create(batch.tallies)
-    VaccinationSession.objects.bulk_create(batch.sessions)
-    DoseTally.objects.bulk_create(batch.doses)
+    insert_objects(Referral, batch.referrals)
+    insert_objects(ReferralEvent, batch.referral_events)
+    insert_objects(FollowUp, batch.follow_ups)
+    insert_objects(OutreachActivity, batch.activities)
+    insert_objects(OutreachTally, batch.tallies)
+    insert_objects(VaccinationSession, batch.sessions)
+    insert_objects(DoseTally, batch.doses)
     # Last, in the order of the records: the change feed follows the audit log's ids.
-    AuditEntry.objects.bulk_create(batch.audits)
+    insert_objects(AuditEntry, batch.audits)
