@@ -4,12 +4,15 @@ scope a device downloads (what its worker may see, in the device's organisation)
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from senda.accounts.models import Membership, Organisation, User
+from senda.accounts.models import ApiToken, Membership, Organisation, User
 from senda.accounts.roles import CAPABILITIES, Capability
 from senda.accounts.token_actions import TOKEN_MAX_LENGTH, hash_token
 from senda.casework.access import (
@@ -27,6 +30,7 @@ from senda.casework.models import (
     Topic,
     TopicUse,
 )
+from senda.casework.queries import plain
 from senda.core.errors import PermissionDeniedError
 from senda.core.queries import get_or_not_found
 from senda.directory.models import PublicationStatus, ServiceAtLocation, ServiceStatus
@@ -54,15 +58,102 @@ def field_membership(user: User) -> Membership | None:
     return membership
 
 
+# What a device's token reads: the device, its token, worker and organisation, and the worker's
+# memberships (with their organisations) that count, as (model, table alias).
+_DEVICE_PARTS: tuple[tuple[type[Model], str], ...] = (
+    (Device, "d"),
+    (ApiToken, "t"),
+    (User, "u"),
+    (Organisation, "o"),
+    (Membership, "m"),
+    (Organisation, "mo"),
+)
+
+
+def _concrete_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    return [field for field in model._meta.concrete_fields if isinstance(field, Field)]
+
+
+@functools.lru_cache(maxsize=4)
+def _device_statement(vendor: str) -> tuple[str, list[tuple[type[Model], str]], list[slice]]:
+    """The statement of ``device_for_token`` (on a ``vendor`` database), its columns' fields
+    and each part's columns."""
+    del vendor  # the cache key: the quoting is the database's
+    selected: list[str] = []
+    fields: list[tuple[type[Model], str]] = []
+    parts: list[slice] = []
+    for model, alias in _DEVICE_PARTS:
+        start = len(selected)
+        for field in _concrete_fields(model):
+            selected.append(plain.column(model, field.name, alias))
+            fields.append((model, field.name))
+        parts.append(slice(start, len(selected)))
+
+    def on(model: type[Model], alias: str, name: str) -> str:
+        return plain.column(model, name, alias)
+
+    # A membership that does not count (inactive, or its organisation is) leaves the
+    # organisation's columns NULL; a device whose worker has none still comes back, once.
+    sql = (
+        f"SELECT {', '.join(selected)}"  # noqa: S608
+        f" FROM {plain.table(Device)} d"
+        f" INNER JOIN {plain.table(ApiToken)} t"
+        f" ON {on(ApiToken, 't', 'id')} = {on(Device, 'd', 'api_token')}"
+        f" INNER JOIN {plain.table(User)} u ON {on(User, 'u', 'id')} = {on(Device, 'd', 'user')}"
+        f" INNER JOIN {plain.table(Organisation)} o"
+        f" ON {on(Organisation, 'o', 'id')} = {on(Device, 'd', 'organisation')}"
+        f" LEFT OUTER JOIN {plain.table(Membership)} m"
+        f" ON {on(Membership, 'm', 'user')} = {on(User, 'u', 'id')}"
+        f" AND {on(Membership, 'm', 'is_active')} = %s"
+        f" LEFT OUTER JOIN {plain.table(Organisation)} mo"
+        f" ON {on(Organisation, 'mo', 'id')} = {on(Membership, 'm', 'organisation')}"
+        f" AND {on(Organisation, 'mo', 'is_active')} = %s"
+        f" WHERE {on(ApiToken, 't', 'token_hash')} = %s"
+        f" ORDER BY {on(Membership, 'm', 'created_at')}, {on(Membership, 'm', 'id')}"
+    )
+    return sql, fields, parts
+
+
+def _built(model: type[Model], values: list[Any]) -> Any:
+    attnames = [field.attname for field in _concrete_fields(model)]
+    return model.from_db(connection.alias, attnames, values)
+
+
 def device_for_token(*, token: str) -> Device | None:
-    """The device a clear token belongs to, revoked or not (a revoked one is told to wipe)."""
+    """The device a clear token belongs to, revoked or not (a revoked one is told to wipe),
+    with its token, worker and organisation, and the worker's ``active_memberships()``
+    already read: one plain statement, run on every sync request, where compiling the ORM's
+    two queries cost more than the database spent answering them."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    return (
-        Device.objects.select_related("user", "organisation", "api_token")
-        .filter(api_token__token_hash=hash_token(token))
-        .first()
-    )
+    sql, fields, parts = _device_statement(connection.vendor)
+    rows = plain.fetch(sql, [True, True, hash_token(token)], fields)
+    if not rows:
+        return None
+    first = rows[0]
+    device: Device = _built(Device, first[parts[0]])
+    api_token: ApiToken = _built(ApiToken, first[parts[1]])
+    user: User = _built(User, first[parts[2]])
+    organisation: Organisation = _built(Organisation, first[parts[3]])
+    # As select_related("user", "organisation", "api_token") leaves them.
+    Device._meta.get_field("user").set_cached_value(device, user)
+    Device._meta.get_field("organisation").set_cached_value(device, organisation)
+    api_token_field = Device._meta.get_field("api_token")
+    api_token_field.set_cached_value(device, api_token)
+    api_token_field.remote_field.set_cached_value(api_token, device)
+    memberships: list[Membership] = []
+    for row in rows:
+        if row[parts[5]][0] is None:
+            continue  # no membership, or one that does not count
+        membership: Membership = _built(Membership, row[parts[4]])
+        # As ``user.memberships.select_related("organisation")`` leaves them.
+        Membership._meta.get_field("organisation").set_cached_value(
+            membership, _built(Organisation, row[parts[5]])
+        )
+        Membership._meta.get_field("user").set_cached_value(membership, user)
+        memberships.append(membership)
+    user._active_memberships = memberships
+    return device
 
 
 def device_may_sync(*, device: Device) -> bool:

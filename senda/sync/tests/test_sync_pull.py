@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from senda.accounts.models import Organisation, User
 from senda.accounts.roles import Role
-from senda.accounts.tests.factories import member
+from senda.accounts.tests.factories import MembershipFactory, OrganisationFactory, member
 from senda.casework.actions import people as people_actions
 from senda.casework.actions import referrals as referral_actions
 from senda.casework.models import Person
@@ -22,7 +22,7 @@ from senda.casework.tests.factories import (
     health_service,
 )
 from senda.core.models import AuditEntry
-from senda.sync import feed, protocol
+from senda.sync import feed, protocol, queries
 from senda.sync.tests.helpers import in_panama, phone, pull_all, register
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +361,57 @@ def test_pull_needs_a_device(promoter: User) -> None:
     answer = Client().get("/api/sync/pull")
     assert answer.status_code == 401 and answer.json()["code"] == "device_unknown"
     assert Person.objects.count() == 0
+
+
+def test_a_token_reads_its_device_worker_and_memberships_in_one_query(
+    org_a: Organisation,
+    org_b: Organisation,
+    promoter: User,
+    django_assert_num_queries: Any,
+) -> None:
+    """What every sync request reads first: the device with its token, worker and
+    organisation, and the worker's memberships that count, in the ORM's order."""
+    closed = OrganisationFactory.create(is_active=False)
+    later = OrganisationFactory.create()
+    MembershipFactory.create(user=promoter, organisation=org_b, role=Role.HEALTH_PROMOTER)
+    MembershipFactory.create(user=promoter, organisation=closed, role=Role.HEALTH_PROMOTER)
+    MembershipFactory.create(
+        user=promoter, organisation=later, role=Role.HEALTH_PROMOTER, is_active=False
+    )
+    registered, token = register(promoter)
+    expected = [
+        (membership.pk, membership.organisation.name, membership.role)
+        for membership in User.objects.get(pk=promoter.pk).active_memberships()
+    ]
+    assert [name for _pk, name, _role in expected] == [org_a.name, org_b.name]
+    with django_assert_num_queries(1):
+        device = queries.device_for_token(token=token)
+        assert device is not None
+        assert (device.pk, device.user.pk, device.organisation.pk) == (
+            registered.pk,
+            promoter.pk,
+            org_a.pk,
+        )
+        assert device.api_token.token_hash == registered.api_token.token_hash
+        assert device.api_token.field_device is device
+        found = [
+            (membership.pk, membership.organisation.name, membership.role)
+            for membership in device.user.active_memberships()
+        ]
+        assert all(m.user is device.user for m in device.user.active_memberships())
+        assert queries.device_may_sync(device=device)
+    assert found == expected
+    assert device.last_seen_at == registered.last_seen_at
+    assert device.created_at == registered.created_at
+    assert queries.device_for_token(token=token + "x") is None
+    assert queries.device_for_token(token="") is None
+
+
+def test_a_worker_without_field_work_there_any_more_is_read_with_no_memberships(
+    org_a: Organisation, promoter: User
+) -> None:
+    _device, token = register(promoter)
+    promoter.memberships.update(is_active=False)
+    device = queries.device_for_token(token=token)
+    assert device is not None and device.user.active_memberships() == []
+    assert not queries.device_may_sync(device=device)
