@@ -58,7 +58,8 @@ def _converter(field: Any, connection: BaseDatabaseWrapper) -> Converter:
     if column in _TEXT:
 
         def converter(value: Any) -> Any:
-            return value if value is None or type(value) is str else generic(value)
+            # Also a str subclass (a TextChoices member): the field passes it on unchanged too.
+            return value if value is None or isinstance(value, str) else generic(value)
 
     elif column is models.BooleanField:
 
