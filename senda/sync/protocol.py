@@ -1226,6 +1226,7 @@ def _store_rejection(
 
 
 def _snapshot_queryset(kind: str, device: Device, now: datetime.datetime) -> QuerySet[Any]:
+    """The device's scope of ``kind``, people aside (``_snapshot_page`` reads them)."""
     organisation = device.organisation
     if kind == "topic":
         return queries.scope_topics().filter(is_active=True)
@@ -1235,11 +1236,24 @@ def _snapshot_queryset(kind: str, device: Device, now: datetime.datetime) -> Que
         return queries.scope_services(organisation=organisation).filter(
             queries.offered_services_q()
         )
-    if kind == "person":
-        return queries.scope_people(device=device)
     if kind == "referral":
         return queries.scope_referrals(device=device)
+    assert kind == "follow_up", kind
     return queries.scope_follow_ups(device=device, now=now)
+
+
+def _snapshot_page(
+    kind: str, device: Device, now: datetime.datetime, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """The next ``limit`` records of ``kind`` in the device's scope, by id after ``after``.
+    People (most of a first sync, a page of them on each request) in one plain statement."""
+    if kind == "person":
+        scope = queries.scope_people_sql(device=device)
+        return [] if scope is None else records.person_page(scope, after=after, limit=limit)
+    page = _snapshot_queryset(kind, device, now).order_by("pk")
+    if after is not None:
+        page = page.filter(pk__gt=after)
+    return records.read(kind, page[:limit])
 
 
 def reference_fingerprint(device: Device) -> str:
@@ -1371,10 +1385,7 @@ def pull(*, device: Device, cursor: str | None, limit: int | None = None) -> dic
         remaining = limit
         while remaining > 0 and state.phase == "snapshot":
             kind = state.kind
-            page = _snapshot_queryset(kind, device, now).order_by("pk")
-            if state.after is not None:
-                page = page.filter(pk__gt=state.after)
-            found = records.read(kind, page[:remaining])
+            found = _snapshot_page(kind, device, now, state.after, remaining)
             out.extend(found)
             remaining -= len(found)
             if remaining > 0:

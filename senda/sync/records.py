@@ -248,7 +248,8 @@ _PG_WIRE_TEXT = {
 
 
 def _wire_type(model: type[Model], name: str) -> str | None:
-    """ "uuid", "datetime" or "date" for a field the wire carries as text, else None."""
+    """How the wire carries the field ``name`` as text ("uuid", "datetime" or "date"), or
+    None."""
     if "__" in name:
         return None
     field = model._meta.get_field(name)
@@ -279,6 +280,45 @@ def _as_wire_text(value: Any, wire_type: str) -> str | None:
     return str(value) if wire_type == "uuid" else value.isoformat()
 
 
+def _converted(
+    model: type[Model],
+    names: tuple[str, ...],
+    sealed: frozenset[str],
+    wire_types: list[str | None],
+    on_postgresql: bool,
+) -> list[tuple[type[Model], str] | None]:
+    """What ``plain.fetch`` converts of each column: nothing for the encrypted fields (read as
+    stored), a field across a relation ("actor__username": text) or one PostgreSQL already
+    hands over as the wire's text."""
+    return [
+        None if name in sealed or "__" in name or (on_postgresql and wire_type) else (model, name)
+        for name, wire_type in zip(names, wire_types, strict=True)
+    ]
+
+
+def _finished(
+    rows: list[list[Any]],
+    names: tuple[str, ...],
+    sealed: frozenset[str],
+    wire_types: list[str | None],
+    on_postgresql: bool,
+) -> list[list[Any]]:
+    """The rows with UUIDs, dates and moments as the wire's text (SQLite: from the values its
+    converters made) and the ``sealed`` fields decrypted, the page's together."""
+    if not on_postgresql:
+        texts = [(index, kind) for index, kind in enumerate(wire_types) if kind is not None]
+        for row in rows:
+            for index, kind in texts:
+                row[index] = _as_wire_text(row[index], kind)
+    positions = [index for index, name in enumerate(names) if name in sealed]
+    if positions and rows:
+        clear = iter(decrypt_many([row[index] for row in rows for index in positions]))
+        for row in rows:
+            for index in positions:
+                row[index] = next(clear)
+    return rows
+
+
 def _values(
     queryset: QuerySet[Any], names: tuple[str, ...], sealed: frozenset[str] = frozenset()
 ) -> list[list[Any]]:
@@ -294,29 +334,33 @@ def _values(
         for name, wire_type in zip(names, wire_types, strict=True)
     ]
     sql, parameters = queryset.values_list(*selected).query.sql_with_params()
-    # A field across a relation ("actor__username") is text: nothing to convert.
-    rows = plain.fetch(
-        sql,
-        parameters,
-        [
-            None
-            if name in sealed or "__" in name or (on_postgresql and wire_type)
-            else (model, name)
-            for name, wire_type in zip(names, wire_types, strict=True)
-        ],
-    )
-    if not on_postgresql:
-        texts = [(index, kind) for index, kind in enumerate(wire_types) if kind is not None]
-        for row in rows:
-            for index, kind in texts:
-                row[index] = _as_wire_text(row[index], kind)
-    positions = [index for index, name in enumerate(names) if name in sealed]
-    if positions and rows:
-        clear = iter(decrypt_many([row[index] for row in rows for index in positions]))
-        for row in rows:
-            for index in positions:
-                row[index] = next(clear)
-    return rows
+    fields = _converted(model, names, sealed, wire_types, on_postgresql)
+    rows = plain.fetch(sql, parameters, fields)
+    return _finished(rows, names, sealed, wire_types, on_postgresql)
+
+
+def _plain_values(
+    model: type[Model],
+    names: tuple[str, ...],
+    sealed: frozenset[str],
+    alias: str,
+    from_where: str,
+    parameters: list[Any],
+) -> list[list[Any]]:
+    """``_values`` of the rows of ``model`` (table alias ``alias``) ``from_where`` (plain SQL
+    from its FROM on), for the pages read on every sync: no ORM query to compile. Fields of
+    ``model`` only."""
+    wire_types = [_wire_type(model, name) for name in names]
+    on_postgresql = connection.vendor == "postgresql"
+    selected = [
+        _PG_WIRE_TEXT[wire_type].format(column=plain.column(model, name, alias))
+        if on_postgresql and wire_type
+        else plain.column(model, name, alias)
+        for name, wire_type in zip(names, wire_types, strict=True)
+    ]
+    fields = _converted(model, names, sealed, wire_types, on_postgresql)
+    rows = plain.fetch(f"SELECT {', '.join(selected)} {from_where}", parameters, fields)
+    return _finished(rows, names, sealed, wire_types, on_postgresql)
 
 
 def _record(kind: str, pk: Any, client_uuid: str | None, data: dict[str, Any]) -> Record:
@@ -345,6 +389,31 @@ PERSON_SEALED = frozenset(PERSONAL_FIELDS)
 
 def person_rows(people: QuerySet[Person]) -> list[Record]:
     """``person_data`` of each person, from plain rows (one query)."""
+    return _person_records(_values(people, PERSON_COLUMNS, PERSON_SEALED))
+
+
+def person_page(
+    scope: tuple[list[str], list[Any]], *, after: str | None, limit: int
+) -> list[Record]:
+    """``person_rows`` of the next ``limit`` people by id after ``after`` among those meeting
+    ``scope`` (plain SQL conditions on the table alias ``p``, and their parameters): the
+    first sync's pages of people, in one plain statement."""
+    conditions, parameters = list(scope[0]), list(scope[1])
+    if after is not None:
+        conditions.append(f"{plain.column(Person, 'id', 'p')} > %s")
+        parameters.append(plain.param(Person, "id", after))
+    where = " AND ".join(conditions) or "1 = 1"
+    from_where = (
+        f"FROM {plain.table(Person)} p WHERE {where}"
+        f" ORDER BY {plain.column(Person, 'id', 'p')} LIMIT %s"
+    )
+    rows = _plain_values(
+        Person, PERSON_COLUMNS, PERSON_SEALED, "p", from_where, [*parameters, int(limit)]
+    )
+    return _person_records(rows)
+
+
+def _person_records(rows: list[list[Any]]) -> list[Record]:
     return [
         _record(
             "person",
@@ -388,7 +457,7 @@ def person_rows(people: QuerySet[Person]) -> list[Record]:
             consent_share,
             registered_at,
             registered_by,
-        ) in _values(people, PERSON_COLUMNS, PERSON_SEALED)
+        ) in rows
     ]
 
 

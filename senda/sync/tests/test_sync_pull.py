@@ -19,10 +19,12 @@ from senda.casework.models import Person
 from senda.casework.tests.factories import (
     FollowUpFactory,
     PersonFactory,
+    TeamFactory,
     health_service,
 )
 from senda.core.models import AuditEntry
-from senda.sync import feed, protocol, queries
+from senda.sync import feed, protocol, queries, records
+from senda.sync.models import Device
 from senda.sync.tests.helpers import in_panama, phone, pull_all, register
 
 pytestmark = pytest.mark.django_db
@@ -415,3 +417,39 @@ def test_a_worker_without_field_work_there_any_more_is_read_with_no_memberships(
     device = queries.device_for_token(token=token)
     assert device is not None and device.user.active_memberships() == []
     assert not queries.device_may_sync(device=device)
+
+
+def test_pages_of_people_are_the_orm_scope_of_every_field_role(
+    org_a: Organisation, org_b: Organisation, users_a: dict[str, User]
+) -> None:
+    """The first sync reads its pages of people in plain SQL: the same people, in the same
+    order, as ``scope_people`` for a role seeing its own registrations, its team's or the
+    whole organisation's; never the erased or merged, never another organisation's."""
+    in_panama(org_a)
+    volunteer, supervisor = users_a[Role.COMMUNITY_VOLUNTEER], users_a[Role.SUPERVISOR]
+    team = TeamFactory.create(organisation=org_a, supervisor=supervisor)
+    team.members.add(volunteer)
+    people = [
+        PersonFactory.create(organisation=org_a, registered_by=user)
+        for user in users_a.values()
+        for _copy in range(2)
+    ]
+    PersonFactory.create(organisation=org_b, registered_by=volunteer)
+    Person.objects.filter(pk=people[0].pk).update(erased_at=timezone.now())
+    Person.objects.filter(pk=people[2].pk).update(merged_into=people[3])
+    scopes_seen = set()
+    for role, user in users_a.items():
+        if queries.field_membership(user) is None:
+            continue
+        registered, _token = register(user)
+        device = Device.objects.select_related("user", "organisation").get(pk=registered.pk)
+        expected = records.read("person", queries.scope_people(device=device).order_by("pk"))
+        scope = queries.scope_people_sql(device=device)
+        found = [] if scope is None else records.person_page(scope, after=None, limit=500)
+        assert found == expected, role
+        if scope is not None and len(expected) >= 4:
+            after = expected[1]["id"]
+            assert records.person_page(scope, after=after, limit=2) == expected[2:4], role
+        scopes_seen.add(len(expected))
+    # Own registrations, the team's and the whole organisation's: three sizes of scope.
+    assert len(scopes_seen) >= 3
