@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -1259,18 +1259,7 @@ def _snapshot_page(
 def reference_fingerprint(device: Device) -> str:
     """A short hash of the reference lists the device's forms use: when it changes, the
     device gets them again whole."""
-    organisation = device.organisation
-    topics = list(
-        queries.scope_topics()
-        .order_by("pk")
-        .values_list("pk", "slug", "name", "translations", "is_active", "position")
-    )
-    services = queries.scope_services(organisation=organisation).aggregate(
-        count=Count("pk"),
-        services=Max("service__updated_at"),
-        locations=Max("location__updated_at"),
-    )
-    areas = queries.scope_areas(organisation=organisation).count()
+    topics, services, areas = queries.reference_state(organisation=device.organisation)
     text = json.dumps([topics, services, areas], default=str, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
@@ -1326,26 +1315,31 @@ def _changed_records(
                 organisation_id=device.organisation_id, person_id__in=people
             ).values_list("pk", flat=True)
         )
-    scopes: dict[str, tuple[QuerySet[Any], QuerySet[Any]]] = {
-        "person": (
-            queries.scope_people(device=device),
-            queries.scope_people(device=device, include_inactive=True),
-        ),
-        "referral": (
-            queries.scope_referrals(device=device),
-            queries.referrals_ever_in_scope(device=device),
-        ),
-        "follow_up": (
+
+    def scopes(kind: str) -> tuple[QuerySet[Any], QuerySet[Any]]:
+        """Where ``kind`` is now, and where it ever was: built only for a kind that changed
+        (most feed pages have no change at all)."""
+        if kind == "person":
+            return (
+                queries.scope_people(device=device),
+                queries.scope_people(device=device, include_inactive=True),
+            )
+        if kind == "referral":
+            return (
+                queries.scope_referrals(device=device),
+                queries.referrals_ever_in_scope(device=device),
+            )
+        return (
             queries.scope_follow_ups(device=device, now=now),
             queries.follow_ups_ever_in_scope(device=device),
-        ),
-    }
+        )
+
     out: list[dict[str, Any]] = []
     for kind in ("person", "referral", "follow_up"):
         wanted = ids[kind]
         if not wanted:
             continue
-        in_scope, ever = scopes[kind]
+        in_scope, ever = scopes(kind)
         current = records.read(kind, in_scope.filter(pk__in=wanted).order_by("pk"))
         out.extend(current)
         left = wanted - {record["id"] for record in current}

@@ -34,7 +34,13 @@ from senda.casework.models import (
 from senda.casework.queries import plain
 from senda.core.errors import PermissionDeniedError
 from senda.core.queries import get_or_not_found
-from senda.directory.models import PublicationStatus, ServiceAtLocation, ServiceStatus
+from senda.directory.models import (
+    Location,
+    PublicationStatus,
+    Service,
+    ServiceAtLocation,
+    ServiceStatus,
+)
 from senda.geo.models import AdminArea
 from senda.sync.models import Device, SyncConflict
 
@@ -337,6 +343,53 @@ def scope_services(*, organisation: Organisation) -> QuerySet[ServiceAtLocation]
     if not organisation.country_id:
         return ServiceAtLocation.objects.none()
     return ServiceAtLocation.objects.filter(location__country_id=organisation.country_id)
+
+
+TOPIC_STATE = ("id", "slug", "name", "translations", "is_active", "position")
+
+
+def reference_state(
+    *, organisation: Organisation
+) -> tuple[list[tuple[Any, ...]], dict[str, Any], int]:
+    """What the reference lists' fingerprint is made of, read on the first and last page of
+    every sync: the orientation topics (``TOPIC_STATE`` by id), the count and latest change
+    of the organisation's services at locations, and the count of its admin areas. Plain SQL,
+    two statements, values as the ORM gives them (``tests/test_sync_pull.py`` checks)."""
+    topic_id = plain.column(Topic, "id")
+    topics = [
+        tuple(row)
+        for row in plain.fetch(
+            f"SELECT {', '.join(plain.column(Topic, name) for name in TOPIC_STATE)}"  # noqa: S608
+            f" FROM {plain.table(Topic)} WHERE {plain.column(Topic, 'use')} = %s"
+            f" ORDER BY {topic_id}",
+            [TopicUse.ORIENTATION.value],
+            [(Topic, name) for name in TOPIC_STATE],
+        )
+    ]
+    if not organisation.country_id:
+        return topics, {"count": 0, "services": None, "locations": None}, 0
+    sal_id = plain.column(ServiceAtLocation, "id", "sal")
+    sal_location = plain.column(ServiceAtLocation, "location", "sal")
+    sal_service = plain.column(ServiceAtLocation, "service", "sal")
+    service_changed = plain.column(Service, "updated_at", "s")
+    location_changed = plain.column(Location, "updated_at", "l")
+    ((count, services, locations, areas),) = plain.fetch(
+        f"SELECT COUNT({sal_id}), MAX({service_changed}), MAX({location_changed}),"  # noqa: S608
+        f" (SELECT COUNT(*) FROM {plain.table(AdminArea)} a"
+        f" WHERE {plain.column(AdminArea, 'country', 'a')} = %s)"
+        f" FROM {plain.table(ServiceAtLocation)} sal"
+        f" INNER JOIN {plain.table(Location)} l"
+        f" ON {sal_location} = {plain.column(Location, 'id', 'l')}"
+        f" INNER JOIN {plain.table(Service)} s"
+        f" ON {sal_service} = {plain.column(Service, 'id', 's')}"
+        f" WHERE {plain.column(Location, 'country', 'l')} = %s",
+        [
+            plain.param(AdminArea, "country", organisation.country_id),
+            plain.param(Location, "country", organisation.country_id),
+        ],
+        [None, (Service, "updated_at"), (Location, "updated_at"), None],
+    )
+    return topics, {"count": count, "services": services, "locations": locations}, areas
 
 
 def service_is_offered(sal: ServiceAtLocation) -> bool:

@@ -4,9 +4,12 @@ records that leave the scope go as removed; nobody receives what they may not se
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 from typing import Any
 
 import pytest
+from django.db.models import Count, Max
 from django.test import Client
 from django.utils import timezone
 
@@ -15,14 +18,16 @@ from senda.accounts.roles import Role
 from senda.accounts.tests.factories import MembershipFactory, OrganisationFactory, member
 from senda.casework.actions import people as people_actions
 from senda.casework.actions import referrals as referral_actions
-from senda.casework.models import Person
+from senda.casework.models import Person, TopicUse
 from senda.casework.tests.factories import (
     FollowUpFactory,
     PersonFactory,
     TeamFactory,
+    TopicFactory,
     health_service,
 )
 from senda.core.models import AuditEntry
+from senda.geo.models import AdminArea
 from senda.sync import feed, protocol, queries, records
 from senda.sync.models import Device
 from senda.sync.tests.helpers import in_panama, phone, pull_all, register
@@ -453,3 +458,62 @@ def test_pages_of_people_are_the_orm_scope_of_every_field_role(
         scopes_seen.add(len(expected))
     # Own registrations, the team's and the whole organisation's: three sizes of scope.
     assert len(scopes_seen) >= 3
+
+
+def _fingerprint_read_by_the_orm(device: Device) -> str:
+    """How the reference lists' fingerprint was read before it was plain SQL."""
+    organisation = device.organisation
+    topics = list(
+        queries.scope_topics()
+        .order_by("pk")
+        .values_list("pk", "slug", "name", "translations", "is_active", "position")
+    )
+    services = queries.scope_services(organisation=organisation).aggregate(
+        count=Count("pk"),
+        services=Max("service__updated_at"),
+        locations=Max("location__updated_at"),
+    )
+    areas = queries.scope_areas(organisation=organisation).count()
+    text = json.dumps([topics, services, areas], default=str, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def test_the_reference_fingerprint_reads_as_the_orm_and_moves_with_each_list(
+    org_a: Organisation, org_b: Organisation, promoter: User
+) -> None:
+    registered, _token = register(promoter)
+    device = Device.objects.select_related("organisation").get(pk=registered.pk)
+    seen = set()
+
+    def fingerprint() -> str:
+        found = protocol.reference_fingerprint(device)
+        assert found == _fingerprint_read_by_the_orm(device)
+        seen.add(found)
+        return found
+
+    fingerprint()
+    topic = TopicFactory.create(
+        use=TopicUse.ORIENTATION, translations={"en": {"name": "Vaccines"}}, position=3
+    )
+    TopicFactory.create(use=TopicUse.TRAINING)  # not on the phone: no change
+    fingerprint()
+    topic.is_active = False
+    topic.save()
+    fingerprint()
+    sal = health_service(org_b)
+    fingerprint()
+    sal.service.name = "Centro de salud de Chorrera"
+    sal.service.save()
+    fingerprint()
+    sal.location.save()
+    fingerprint()
+    AdminArea.objects.create(
+        pcode="PA9999", country_id="PA", level=1, name="Nueva", latitude=9.0, longitude=-79.5
+    )
+    assert len(seen) == 6
+    fingerprint()
+    assert len(seen) == 7
+    # An organisation without a country: no services or areas, the same fingerprint both ways.
+    Organisation.objects.filter(pk=org_a.pk).update(country=None)
+    device.organisation.refresh_from_db()
+    fingerprint()
