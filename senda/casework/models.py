@@ -156,8 +156,10 @@ class Person(models.Model):
     names them: given name, family name, phone and notes are encrypted at rest."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: every index on people that starts with it serves (one less to keep
+    # up on each registration).
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="people"
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="people", db_index=False
     )
     # Printed on the card the person keeps: says nothing about them.
     code = models.CharField(_("card code"), max_length=16, unique=True)
@@ -250,9 +252,19 @@ class PersonSearchKey(models.Model):
     how people are found and duplicates spotted without names in clear text."""
 
     id = models.BigAutoField(primary_key=True)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    # A dozen rows a person, written on every registration: no index of their own for person
+    # and organisation (the unique constraint and the lookup index start with them), and the
+    # organisation, a copy of the person's (whose own key is checked), is not checked again
+    # for each row.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False
+    )
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=6, choices=SearchKeyKind.choices)
     digest = models.CharField(max_length=64)
@@ -593,15 +605,21 @@ class FollowUp(models.Model):
     """A task for a worker about a person (and maybe a referral), due on a day."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of their own for the organisation and the assignee: the task indexes start
+    # with them.
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="follow_ups")
     referral = models.ForeignKey(
         Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
     )
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
