@@ -1225,32 +1225,34 @@ def _store_rejection(
 # Download
 
 
-def _snapshot_queryset(kind: str, device: Device, now: datetime.datetime) -> QuerySet[Any]:
-    """The device's scope of ``kind``, people aside (``_snapshot_page`` reads them)."""
+def _snapshot_queryset(kind: str, device: Device) -> QuerySet[Any]:
+    """The device's reference list of ``kind`` (``_snapshot_page`` reads the rest)."""
     organisation = device.organisation
     if kind == "topic":
         return queries.scope_topics().filter(is_active=True)
     if kind == "area":
         return queries.scope_areas(organisation=organisation)
-    if kind == "service":
-        return queries.scope_services(organisation=organisation).filter(
-            queries.offered_services_q()
-        )
-    if kind == "referral":
-        return queries.scope_referrals(device=device)
-    assert kind == "follow_up", kind
-    return queries.scope_follow_ups(device=device, now=now)
+    assert kind == "service", kind
+    return queries.scope_services(organisation=organisation).filter(queries.offered_services_q())
 
 
 def _snapshot_page(
     kind: str, device: Device, now: datetime.datetime, after: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """The next ``limit`` records of ``kind`` in the device's scope, by id after ``after``.
-    People (most of a first sync, a page of them on each request) in one plain statement."""
+    People, referrals and tasks (most of a first sync, a page on each request) in one plain
+    statement each, their scope as plain SQL conditions."""
+    scope: queries.Conditions | None
     if kind == "person":
         scope = queries.scope_people_sql(device=device)
         return [] if scope is None else records.person_page(scope, after=after, limit=limit)
-    page = _snapshot_queryset(kind, device, now).order_by("pk")
+    if kind == "referral":
+        scope = queries.scope_referrals_sql(device=device)
+        return [] if scope is None else records.referral_page(scope, after=after, limit=limit)
+    if kind == "follow_up":
+        scope = queries.scope_follow_ups_sql(device=device, now=now)
+        return [] if scope is None else records.follow_up_page(scope, after=after, limit=limit)
+    page = _snapshot_queryset(kind, device).order_by("pk")
     if after is not None:
         page = page.filter(pk__gt=after)
     return records.read(kind, page[:limit])

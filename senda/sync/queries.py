@@ -256,7 +256,11 @@ def scope_people(*, device: Device, include_inactive: bool = False) -> QuerySet[
     )
 
 
-def scope_people_sql(*, device: Device) -> tuple[list[str], list[Any]] | None:
+# Plain SQL conditions (joined with AND) and their parameters, in order.
+Conditions = tuple[list[str], list[Any]]
+
+
+def scope_people_sql(*, device: Device) -> Conditions | None:
     """``scope_people(device=device)`` as plain SQL conditions on the people table under the
     alias ``p`` and their parameters, or None when the worker sees nobody there: the first
     sync's pages of people are read with it, where compiling the ORM's query cost more than
@@ -288,6 +292,66 @@ def scope_people_sql(*, device: Device) -> tuple[list[str], list[Any]] | None:
         )
         parameters.extend(plain.params(Person, "registered_by", ids))
     return conditions, parameters
+
+
+def _of_people(people: Conditions, column: str) -> Conditions:
+    """``column`` (a person id) among the people meeting ``people`` (alias ``p``)."""
+    return (
+        [
+            f"{column} IN (SELECT {plain.column(Person, 'id', 'p')}"  # noqa: S608
+            f" FROM {plain.table(Person)} p WHERE {' AND '.join(people[0])})"
+        ],
+        list(people[1]),
+    )
+
+
+def scope_referrals_sql(*, device: Device) -> Conditions | None:
+    """``scope_referrals(device=device)`` as plain SQL conditions on the referrals table under
+    the alias ``r`` (see ``scope_people_sql``), or None when there can be none."""
+    people = scope_people_sql(device=device)
+    if people is None:
+        return None
+    of_people, people_parameters = _of_people(people, plain.column(Referral, "person", "r"))
+    return (
+        [
+            f"{plain.column(Referral, 'organisation', 'r')} = %s",
+            f"{plain.column(Referral, 'referred_by', 'r')} = %s",
+            *of_people,
+        ],
+        [
+            plain.param(Referral, "organisation", device.organisation_id),
+            plain.param(Referral, "referred_by", device.user_id),
+            *people_parameters,
+        ],
+    )
+
+
+def scope_follow_ups_sql(*, device: Device, now: datetime.datetime) -> Conditions | None:
+    """``scope_follow_ups(device=device, now=now)`` as plain SQL conditions on the tasks table
+    under the alias ``t`` (see ``scope_people_sql``), or None when there can be none."""
+    people = scope_people_sql(device=device)
+    if people is None:
+        return None
+    recent = now - datetime.timedelta(days=DONE_TASKS_DAYS)
+    status = plain.column(FollowUp, "status", "t")
+    completed_at = plain.column(FollowUp, "completed_at", "t")
+    of_people, people_parameters = _of_people(people, plain.column(FollowUp, "person", "t"))
+    return (
+        [
+            f"({status} = %s OR ({status} = %s AND {completed_at} >= %s))",
+            f"{plain.column(FollowUp, 'organisation', 't')} = %s",
+            f"{plain.column(FollowUp, 'assigned_to', 't')} = %s",
+            *of_people,
+        ],
+        [
+            FollowUpStatus.OPEN.value,
+            FollowUpStatus.DONE.value,
+            plain.param(FollowUp, "completed_at", recent),
+            plain.param(FollowUp, "organisation", device.organisation_id),
+            plain.param(FollowUp, "assigned_to", device.user_id),
+            *people_parameters,
+        ],
+    )
 
 
 def scope_referrals(*, device: Device) -> QuerySet[Referral]:

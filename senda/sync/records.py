@@ -392,25 +392,36 @@ def person_rows(people: QuerySet[Person]) -> list[Record]:
     return _person_records(_values(people, PERSON_COLUMNS, PERSON_SEALED))
 
 
+def _page(
+    model: type[Model],
+    alias: str,
+    names: tuple[str, ...],
+    sealed: frozenset[str],
+    scope: tuple[list[str], list[Any]],
+    after: str | None,
+    limit: int,
+) -> list[list[Any]]:
+    """``_values`` of the next ``limit`` rows of ``model`` by id after ``after`` among those
+    meeting ``scope`` (plain SQL conditions on the table alias ``alias``, and their
+    parameters), in one plain statement."""
+    conditions, parameters = list(scope[0]), list(scope[1])
+    if after is not None:
+        conditions.append(f"{plain.column(model, 'id', alias)} > %s")
+        parameters.append(plain.param(model, "id", after))
+    where = " AND ".join(conditions) or "1 = 1"
+    from_where = (
+        f"FROM {plain.table(model)} {alias} WHERE {where}"
+        f" ORDER BY {plain.column(model, 'id', alias)} LIMIT %s"
+    )
+    return _plain_values(model, names, sealed, alias, from_where, [*parameters, int(limit)])
+
+
 def person_page(
     scope: tuple[list[str], list[Any]], *, after: str | None, limit: int
 ) -> list[Record]:
     """``person_rows`` of the next ``limit`` people by id after ``after`` among those meeting
-    ``scope`` (plain SQL conditions on the table alias ``p``, and their parameters): the
-    first sync's pages of people, in one plain statement."""
-    conditions, parameters = list(scope[0]), list(scope[1])
-    if after is not None:
-        conditions.append(f"{plain.column(Person, 'id', 'p')} > %s")
-        parameters.append(plain.param(Person, "id", after))
-    where = " AND ".join(conditions) or "1 = 1"
-    from_where = (
-        f"FROM {plain.table(Person)} p WHERE {where}"
-        f" ORDER BY {plain.column(Person, 'id', 'p')} LIMIT %s"
-    )
-    rows = _plain_values(
-        Person, PERSON_COLUMNS, PERSON_SEALED, "p", from_where, [*parameters, int(limit)]
-    )
-    return _person_records(rows)
+    ``scope`` (conditions on the alias ``p``): the first sync's pages of people."""
+    return _person_records(_page(Person, "p", PERSON_COLUMNS, PERSON_SEALED, scope, after, limit))
 
 
 def _person_records(rows: list[list[Any]]) -> list[Record]:
@@ -474,8 +485,25 @@ FOLLOW_UP_COLUMNS = (
 )
 
 
+FOLLOW_UP_SEALED = frozenset({"note"})
+
+
 def follow_up_rows(tasks: QuerySet[FollowUp]) -> list[Record]:
     """Each task's record, from plain rows (one query)."""
+    return _follow_up_records(_values(tasks, FOLLOW_UP_COLUMNS, FOLLOW_UP_SEALED))
+
+
+def follow_up_page(
+    scope: tuple[list[str], list[Any]], *, after: str | None, limit: int
+) -> list[Record]:
+    """``follow_up_rows`` of the next ``limit`` tasks by id after ``after`` among those
+    meeting ``scope`` (conditions on the alias ``t``)."""
+    return _follow_up_records(
+        _page(FollowUp, "t", FOLLOW_UP_COLUMNS, FOLLOW_UP_SEALED, scope, after, limit)
+    )
+
+
+def _follow_up_records(rows: list[list[Any]]) -> list[Record]:
     return [
         _record(
             "follow_up",
@@ -491,9 +519,7 @@ def follow_up_rows(tasks: QuerySet[FollowUp]) -> list[Record]:
                 "note": note,
             },
         )
-        for pk, client_uuid, person, referral, title, due_on, status, completed_at, note in _values(
-            tasks, FOLLOW_UP_COLUMNS, frozenset({"note"})
-        )
+        for pk, client_uuid, person, referral, title, due_on, status, completed_at, note in rows
     ]
 
 
@@ -587,7 +613,20 @@ def referral_rows(referrals: QuerySet[Referral]) -> list[Record]:
     """Each referral's record, from plain rows: one query for the referrals and one
     each for their services, centres, receiving organisations, services at locations and
     history, whatever the number of referrals."""
-    rows = _values(referrals, REFERRAL_COLUMNS, REFERRAL_SEALED)
+    return _referral_records(_values(referrals, REFERRAL_COLUMNS, REFERRAL_SEALED))
+
+
+def referral_page(
+    scope: tuple[list[str], list[Any]], *, after: str | None, limit: int
+) -> list[Record]:
+    """``referral_rows`` of the next ``limit`` referrals by id after ``after`` among those
+    meeting ``scope`` (conditions on the alias ``r``)."""
+    return _referral_records(
+        _page(Referral, "r", REFERRAL_COLUMNS, REFERRAL_SEALED, scope, after, limit)
+    )
+
+
+def _referral_records(rows: list[list[Any]]) -> list[Record]:
     if not rows:
         return []
     services = _names_in_language(Service, {row[3] for row in rows})

@@ -18,10 +18,11 @@ from senda.accounts.roles import Role
 from senda.accounts.tests.factories import MembershipFactory, OrganisationFactory, member
 from senda.casework.actions import people as people_actions
 from senda.casework.actions import referrals as referral_actions
-from senda.casework.models import Person, TopicUse
+from senda.casework.models import FollowUpStatus, Person, TopicUse
 from senda.casework.tests.factories import (
     FollowUpFactory,
     PersonFactory,
+    ReferralFactory,
     TeamFactory,
     TopicFactory,
     health_service,
@@ -424,40 +425,83 @@ def test_a_worker_without_field_work_there_any_more_is_read_with_no_memberships(
     assert not queries.device_may_sync(device=device)
 
 
-def test_pages_of_people_are_the_orm_scope_of_every_field_role(
+def test_pages_of_people_referrals_and_tasks_are_the_orm_scope_of_every_field_role(
     org_a: Organisation, org_b: Organisation, users_a: dict[str, User]
 ) -> None:
-    """The first sync reads its pages of people in plain SQL: the same people, in the same
-    order, as ``scope_people`` for a role seeing its own registrations, its team's or the
-    whole organisation's; never the erased or merged, never another organisation's."""
+    """The first sync reads its pages of people, referrals and tasks in plain SQL: the same
+    records, in the same order, as ``scope_people``, ``scope_referrals`` and
+    ``scope_follow_ups`` for a role seeing its own registrations, its team's or the whole
+    organisation's; never the erased or merged, never another organisation's, never a task
+    cancelled or done too long ago."""
     in_panama(org_a)
     volunteer, supervisor = users_a[Role.COMMUNITY_VOLUNTEER], users_a[Role.SUPERVISOR]
     team = TeamFactory.create(organisation=org_a, supervisor=supervisor)
     team.members.add(volunteer)
+    now = timezone.now()
+    service = health_service(org_b)
+    field_users = [user for user in users_a.values() if queries.field_membership(user)]
     people = [
         PersonFactory.create(organisation=org_a, registered_by=user)
         for user in users_a.values()
         for _copy in range(2)
     ]
-    PersonFactory.create(organisation=org_b, registered_by=volunteer)
+    statuses = [
+        (FollowUpStatus.OPEN, None),
+        (FollowUpStatus.DONE, now - datetime.timedelta(days=2)),
+        (FollowUpStatus.DONE, now - datetime.timedelta(days=40)),
+        (FollowUpStatus.CANCELLED, None),
+    ]
+    # Each field worker referred everyone and has a task about everyone: what they receive
+    # is narrowed by whom they see.
+    for number, person in enumerate(people):
+        for user in field_users:
+            ReferralFactory.create(person=person, referred_by=user, at=service)
+            status, completed_at = statuses[number % len(statuses)]
+            FollowUpFactory.create(
+                person=person,
+                organisation=org_a,
+                assigned_to=user,
+                status=status,
+                completed_at=completed_at,
+            )
+    stranger = PersonFactory.create(organisation=org_b, registered_by=volunteer)
+    FollowUpFactory.create(person=stranger, organisation=org_b, assigned_to=volunteer)
     Person.objects.filter(pk=people[0].pk).update(erased_at=timezone.now())
     Person.objects.filter(pk=people[2].pk).update(merged_into=people[3])
-    scopes_seen = set()
-    for role, user in users_a.items():
-        if queries.field_membership(user) is None:
-            continue
+    sizes_seen: dict[str, set[int]] = {"person": set(), "referral": set(), "follow_up": set()}
+    for user in field_users:
+        role = user.active_membership().role  # type: ignore[union-attr]
         registered, _token = register(user)
         device = Device.objects.select_related("user", "organisation").get(pk=registered.pk)
-        expected = records.read("person", queries.scope_people(device=device).order_by("pk"))
-        scope = queries.scope_people_sql(device=device)
-        found = [] if scope is None else records.person_page(scope, after=None, limit=500)
-        assert found == expected, role
-        if scope is not None and len(expected) >= 4:
-            after = expected[1]["id"]
-            assert records.person_page(scope, after=after, limit=2) == expected[2:4], role
-        scopes_seen.add(len(expected))
+        for kind, orm_scope, scope, page in (
+            (
+                "person",
+                queries.scope_people(device=device),
+                queries.scope_people_sql(device=device),
+                records.person_page,
+            ),
+            (
+                "referral",
+                queries.scope_referrals(device=device),
+                queries.scope_referrals_sql(device=device),
+                records.referral_page,
+            ),
+            (
+                "follow_up",
+                queries.scope_follow_ups(device=device, now=now),
+                queries.scope_follow_ups_sql(device=device, now=now),
+                records.follow_up_page,
+            ),
+        ):
+            expected = records.read(kind, orm_scope.order_by("pk"))
+            found = [] if scope is None else page(scope, after=None, limit=500)
+            assert found == expected, (role, kind)
+            if scope is not None and len(expected) >= 4:
+                after = expected[1]["id"]
+                assert page(scope, after=after, limit=2) == expected[2:4], (role, kind)
+            sizes_seen[kind].add(len(expected))
     # Own registrations, the team's and the whole organisation's: three sizes of scope.
-    assert len(scopes_seen) >= 3
+    assert all(len(sizes) >= 3 for sizes in sizes_seen.values()), sizes_seen
 
 
 def _fingerprint_read_by_the_orm(device: Device) -> str:
