@@ -2,14 +2,15 @@
 the first sync of a worker with 10,000 records, on SQLite and PostgreSQL.
 
     uv run python bench/sync_bench.py [--db sqlite|postgres|both] [--devices 100]
-        [--upload 200] [--scope 2000] [--big 10000] [--workers 2] [--threads 4]
+        [--upload 200] [--scope 2000] [--big 10000] [--workers N] [--threads N]
 
 For each database: an empty database (a temporary SQLite file; a PostgreSQL 15 cluster on
 127.0.0.1:55521 started and stopped here), migrated, then loaded in bulk (``casework_data``'s
 writer: personal fields encrypted as the actions encrypt them): ``--devices`` organisations in
 Panama with one health promoter each and ``--scope`` people, and one more with ``--big``
 people. Every promoter registers a phone (``device_register``). Then gunicorn serves
-``config.wsgi`` on 127.0.0.1 (``--workers`` x ``--threads``, as ``scripts/demo.sh`` starts it)
+``config.wsgi`` on 127.0.0.1 with ``config/gunicorn.py``, as ``scripts/demo.sh`` starts it
+(two workers a core and one more, 4 threads each; ``--workers``/``--threads`` override it)
 and, over HTTP with gzip as a phone asks for it:
 
 - *100 devices at once*: every phone, in its own thread, uploads ``--upload`` new people in one
@@ -55,6 +56,7 @@ from bench.harness import (
     run_child,
     sqlite_file,
 )
+from config import gunicorn as gunicorn_settings
 
 PG_PORT = 55521
 SERVER_PORT = 55522
@@ -365,8 +367,9 @@ def download(wire: Wire, token: str) -> int:
 def start_server(args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi:application",
-        "--bind", f"127.0.0.1:{SERVER_PORT}", "--workers", str(args.workers),
-        "--threads", str(args.threads), "--timeout", "300", "--backlog", "512",
+        "-c", "config/gunicorn.py", "--bind", f"127.0.0.1:{SERVER_PORT}",
+        "--workers", str(args.workers), "--threads", str(args.threads),
+        "--timeout", "300", "--backlog", "512",
     ]  # fmt: skip
     with log.open("wb") as output:
         server = subprocess.Popen(
@@ -391,8 +394,9 @@ def start_server(args: argparse.Namespace, log: Path) -> subprocess.Popen[bytes]
 def floor_of_uploads(device_ids: list[str], receipts_since: Any) -> tuple[float, int, float, int]:
     """A raw bulk insert of the rows the timed uploads wrote (new ids, same values, same field
     encryption), in one transaction rolled back, by the cheapest insert Senda has
-    (``senda.core.bulk_insert``, cheaper in Python than ``bulk_create``): milliseconds and rows, then the same without
-    the tasks the rules made (and their audit entries), as this floor was first measured."""
+    (``senda.core.bulk_insert``, cheaper in Python than ``bulk_create``): milliseconds and
+    rows, then the same without the tasks the rules made (and their audit entries), as this
+    floor was first measured."""
     from django.db import connection, transaction
 
     from senda.casework.keys import new_card_code
@@ -649,8 +653,8 @@ def main() -> None:
     parser.add_argument("--upload", type=int, default=200)
     parser.add_argument("--scope", type=int, default=2000)
     parser.add_argument("--big", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=gunicorn_settings.workers)
+    parser.add_argument("--threads", type=int, default=gunicorn_settings.threads)
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -33,6 +33,7 @@ export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 
 echo
 echo "Senda is running at http://127.0.0.1:${PORT}/  (Ctrl+C stops it)"
-exec "$UV" run --no-dev gunicorn config.wsgi:application \
-  --bind "127.0.0.1:${PORT}" --workers 2 --threads 4 --access-logfile - \
+# Workers and threads: config/gunicorn.py (SENDA_WEB_WORKERS, SENDA_WEB_THREADS).
+exec "$UV" run --no-dev gunicorn -c config/gunicorn.py config.wsgi:application \
+  --bind "127.0.0.1:${PORT}" --access-logfile - \
   --access-logformat '%(t)s "%(m)s %(U)s" %(s)s %(b)s'
