@@ -1,11 +1,13 @@
 """How each kind of record travels: ``{"kind", "id", "uuid", "deleted", "data"}``.
 
-The busy kinds (people, referrals, tasks) are read with ``read``: plain rows, never model
-instances; UUIDs, dates and moments come from PostgreSQL as the text the wire carries (no
-``uuid.UUID`` or ``datetime`` built only to be formatted again); the page's personal fields are
-decrypted together; what the rows point to (a referral's service, centre, organisation and
-history) is read once for the page with ``IN (...)``. Building ~15 model instances a record,
-decrypting field by field and validating the answer against its schema cost ten times the SQL
+The busy kinds (people, referrals, tasks) are read as plain rows, never model instances: with
+``read`` (a queryset) or, the first sync's pages, ``person_page``, ``referral_page`` and
+``follow_up_page`` (one plain statement, the device's scope as plain SQL conditions). UUIDs,
+dates and moments come from PostgreSQL as the text the wire carries (no ``uuid.UUID`` or
+``datetime`` built only to be formatted again); the page's personal fields are decrypted
+together; what the rows point to (a referral's service, centre, organisation and history) is
+read once for the page with ``IN (...)``. Building ~15 model instances a record, decrypting
+field by field and validating the answer against its schema cost ten times the SQL
 (``bench/README.md``, "The download path"). ``tests/test_sync_records.py`` checks these
 records against ones built from model instances.
 
