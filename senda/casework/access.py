@@ -13,6 +13,7 @@ in the same breath reloads the user.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -94,6 +95,39 @@ def _people_q(user: User, *, writable: bool) -> Q:
 def people_scope_q(user: User, *, writable: bool = False) -> Q:
     """A filter on Person for the people ``user`` may see (``writable``: may work with)."""
     return _people_q(user, writable=writable)
+
+
+def people_visible_sql(user: User, organisation_id: Any) -> tuple[list[str], list[Any]] | None:
+    """The active people ``user`` sees in one organisation as plain SQL: conditions on the
+    people table under the alias ``p`` (joined with AND) and their parameters, or None when
+    they see nobody there. The same reading of ``people_scopes`` as ``people_scope_q``, for the
+    hot reads where compiling the ORM's query cost more than the database spent answering it
+    (the duplicate check, the field app's first sync)."""
+    registrants: set[int] | None = set()
+    found = False
+    for organisation, registered_by in people_scopes(user):
+        if organisation.pk != organisation_id:
+            continue
+        found = True
+        if registered_by is None:
+            registrants = None
+        elif registrants is not None:
+            registrants |= registered_by
+    if not found or (registrants is not None and not registrants):
+        return None
+    conditions = [
+        f"{plain.column(Person, 'organisation', 'p')} = %s",
+        f"{plain.column(Person, 'erased_at', 'p')} IS NULL",
+        f"{plain.column(Person, 'merged_into', 'p')} IS NULL",
+    ]
+    parameters: list[Any] = [plain.param(Person, "organisation", organisation_id)]
+    if registrants is not None:
+        ids = sorted(registrants)
+        conditions.append(
+            f"{plain.column(Person, 'registered_by', 'p')} IN ({plain.placeholders(len(ids))})"
+        )
+        parameters.extend(plain.params(Person, "registered_by", ids))
+    return conditions, parameters
 
 
 def people_visible_to(*, user: User, include_inactive: bool = False) -> QuerySet[Person]:

@@ -19,7 +19,7 @@ from senda.casework.access import (
     NOTHING,
     active_memberships,
     people_scope_q,
-    people_scopes,
+    people_visible_sql,
     people_visible_to,
     team_member_ids,
 )
@@ -267,31 +267,7 @@ def scope_people_sql(*, device: Device) -> Conditions | None:
     the database spent answering it. The same reading of ``people_scopes`` as
     ``people_scope_q``, narrowed to the device's organisation (``tests/test_sync_pull.py``
     checks both give the same people for every role)."""
-    registrants: set[int] | None = set()
-    found = False
-    for organisation, registered_by in people_scopes(device.user):
-        if organisation.pk != device.organisation_id:
-            continue
-        found = True
-        if registered_by is None:
-            registrants = None
-        elif registrants is not None:
-            registrants |= registered_by
-    if not found or (registrants is not None and not registrants):
-        return None
-    conditions = [
-        f"{plain.column(Person, 'organisation', 'p')} = %s",
-        f"{plain.column(Person, 'erased_at', 'p')} IS NULL",
-        f"{plain.column(Person, 'merged_into', 'p')} IS NULL",
-    ]
-    parameters: list[Any] = [plain.param(Person, "organisation", device.organisation_id)]
-    if registrants is not None:
-        ids = sorted(registrants)
-        conditions.append(
-            f"{plain.column(Person, 'registered_by', 'p')} IN ({plain.placeholders(len(ids))})"
-        )
-        parameters.extend(plain.params(Person, "registered_by", ids))
-    return conditions, parameters
+    return people_visible_sql(device.user, device.organisation_id)
 
 
 def _of_people(people: Conditions, column: str) -> Conditions:

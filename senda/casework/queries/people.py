@@ -19,7 +19,7 @@ from senda.accounts.roles import Capability, PeopleScope, people_scope
 from senda.casework.access import (
     active_memberships,
     organisations_where,
-    people_scopes,
+    people_visible_sql,
     people_visible_to,
     people_workable_by,
 )
@@ -190,28 +190,12 @@ def duplicate_candidates(
     """People the user may see in ``organisation`` who may be the person being registered:
     the same phone, or a name word (or its sound) in common and a close age. Never anyone
     the user may not see, so nothing leaks about other people's existence."""
-    # Whose registrations the user sees in this organisation (None: everyone's).
-    registrants: set[int] | None = set()
-    for scope_organisation, registered_by in people_scopes(user):
-        if scope_organisation.pk != organisation.pk or registrants is None:
-            continue
-        registrants = None if registered_by is None else registrants | registered_by
-    if registrants is not None and not registrants:
-        return []
     # Plain SQL (``plain``): the ORM spent longer compiling this union than the database
     # spent answering it. The people the user sees here, active records only:
-    visible = [
-        f"{plain.column(Person, 'organisation', 'p')} = %s",
-        f"{plain.column(Person, 'erased_at', 'p')} IS NULL",
-        f"{plain.column(Person, 'merged_into', 'p')} IS NULL",
-    ]
-    visible_parameters: list[Any] = [plain.param(Person, "organisation", organisation.pk)]
-    if registrants is not None:
-        ids = sorted(registrants)
-        visible.append(
-            f"{plain.column(Person, 'registered_by', 'p')} IN ({plain.placeholders(len(ids))})"
-        )
-        visible_parameters.extend(plain.params(Person, "registered_by", ids))
+    seen = people_visible_sql(user, organisation.pk)
+    if seen is None:
+        return []
+    visible, visible_parameters = seen
     if exclude is not None:
         visible.append(f"{plain.column(Person, 'id', 'p')} <> %s")
         visible_parameters.append(plain.param(Person, "id", exclude.pk))
