@@ -1,6 +1,6 @@
 """Throughput of the public pages under the production server, against a floor.
 
-Serves Senda with gunicorn (as `make demo` does) on a fresh SQLite database with the demo data,
+Serves Senda with gunicorn (2 workers x 4 threads) on a fresh SQLite database with the demo data,
 loads each page with wrk at 32 concurrent connections, and in the same run serves the very same
 response bytes from a minimal Django view in the same server (the floor). Prints requests per
 second, p50 and p99 for each, and each page's ratio to its floor. Target: every page at least
