@@ -48,7 +48,9 @@ def _plan(connection: BaseDatabaseWrapper, model: type[Model]) -> _Plan:
     return plan
 
 
-def _instance(connection: BaseDatabaseWrapper, model: type[Model], values: Sequence[Any]) -> Any:
+def row_instance(connection: BaseDatabaseWrapper, model: type[Model], values: Sequence[Any]) -> Any:
+    """``model``'s instance from its concrete fields' raw ``values`` (in field order), converted
+    by the fields and built as the ORM builds it (``Model.from_db``)."""
     attnames, converters = _plan(connection, model)
     converted = list(values)
     for index, (expression, functions) in enumerate(converters):
@@ -59,59 +61,88 @@ def _instance(connection: BaseDatabaseWrapper, model: type[Model], values: Seque
     return model.from_db(connection.alias, attnames, converted)
 
 
-def user_with_memberships(user_id: Any) -> User | None:
-    """The user ``user_id`` with ``active_memberships()`` already read (active memberships in
-    active organisations, oldest first, each with its organisation): one query."""
-    connection = connections[router.db_for_read(User)]
+def column(connection: BaseDatabaseWrapper, model: type[Model], alias: str, name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return f"{alias}.{connection.ops.quote_name(str(field.column))}"
+
+
+def columns(connection: BaseDatabaseWrapper, model: type[Model], alias: str) -> list[str]:
+    """Every concrete column of ``model`` under ``alias``, in field order (``row_instance``)."""
     quote = connection.ops.quote_name
+    return [f"{alias}.{quote(str(field.column))}" for field in _fields(model)]
 
-    def columns(model: type[Model], alias: str) -> list[str]:
-        return [f"{alias}.{quote(str(field.column))}" for field in _fields(model)]
 
-    def column(model: type[Model], alias: str, name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field)
-        return f"{alias}.{quote(str(field.column))}"
+# The parameters of ``memberships_join``'s joins, which come before the statement's own.
+MEMBERSHIP_JOIN_PARAMETERS = (True, True)
 
-    user_columns, membership_columns = columns(User, "u"), columns(Membership, "m")
-    # A membership that does not count (inactive, or its organisation is) leaves the
-    # organisation's columns NULL; a user without any still comes back, once.
-    sql = (
-        f"SELECT {', '.join([*user_columns, *membership_columns, *columns(Organisation, 'o')])}"  # noqa: S608
-        f" FROM {quote(User._meta.db_table)} u"
+
+def memberships_join(connection: BaseDatabaseWrapper, user_id: str) -> tuple[list[str], str, str]:
+    """What reads a user's active memberships in the statement that reads the user: the
+    columns (each membership's, alias ``m``, then its organisation's, ``mo``), the joins on
+    ``user_id`` (the user's id column there) and the ORDER BY that puts them oldest first.
+
+    A membership that does not count (inactive, or its organisation is) leaves the
+    organisation's columns NULL; a user without any still comes back, once."""
+    quote = connection.ops.quote_name
+    selected = columns(connection, Membership, "m") + columns(connection, Organisation, "mo")
+    joins = (
         f" LEFT OUTER JOIN {quote(Membership._meta.db_table)} m"
-        f" ON {column(Membership, 'm', 'user')} = {column(User, 'u', 'id')}"
-        f" AND {column(Membership, 'm', 'is_active')} = %s"
-        f" LEFT OUTER JOIN {quote(Organisation._meta.db_table)} o"
-        f" ON {column(Organisation, 'o', 'id')} = {column(Membership, 'm', 'organisation')}"
-        f" AND {column(Organisation, 'o', 'is_active')} = %s"
-        f" WHERE {column(User, 'u', 'id')} = %s"
-        f" ORDER BY {column(Membership, 'm', 'created_at')}, {column(Membership, 'm', 'id')}"
+        f" ON {column(connection, Membership, 'm', 'user')} = {user_id}"
+        f" AND {column(connection, Membership, 'm', 'is_active')} = %s"
+        f" LEFT OUTER JOIN {quote(Organisation._meta.db_table)} mo"
+        f" ON {column(connection, Organisation, 'mo', 'id')}"
+        f" = {column(connection, Membership, 'm', 'organisation')}"
+        f" AND {column(connection, Organisation, 'mo', 'is_active')} = %s"
     )
-    primary_key = User._meta.get_field("id")
-    assert isinstance(primary_key, Field)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [True, True, primary_key.get_db_prep_value(primary_key.to_python(user_id), connection)],
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    user: User = _instance(connection, User, rows[0][: len(user_columns)])
-    starts = len(user_columns), len(user_columns) + len(membership_columns)
+    order = (
+        f"{column(connection, Membership, 'm', 'created_at')},"
+        f" {column(connection, Membership, 'm', 'id')}"
+    )
+    return selected, joins, order
+
+
+def keep_memberships(
+    connection: BaseDatabaseWrapper, user: User, rows: Sequence[Sequence[Any]], start: int
+) -> None:
+    """Build the memberships that ``memberships_join`` read into ``rows`` from column ``start``
+    and keep them as ``user.active_memberships()`` gives them, each with its organisation and
+    user: neither is read again."""
+    organisation_start = start + len(_fields(Membership))
     memberships: list[Membership] = []
     for row in rows:
-        if row[starts[1]] is None:
+        if row[organisation_start] is None:
             continue  # no membership, or one that does not count
-        membership: Membership = _instance(connection, Membership, row[starts[0] : starts[1]])
-        organisation = _instance(connection, Organisation, row[starts[1] :])
-        # As ``user.memberships.select_related("organisation")`` leaves them: neither side is
-        # read again.
+        membership: Membership = row_instance(connection, Membership, row[start:organisation_start])
+        organisation = row_instance(connection, Organisation, row[organisation_start:])
         Membership._meta.get_field("organisation").set_cached_value(membership, organisation)
         Membership._meta.get_field("user").set_cached_value(membership, user)
         memberships.append(membership)
     user._active_memberships = memberships
+
+
+def user_with_memberships(user_id: Any) -> User | None:
+    """The user ``user_id`` with ``active_memberships()`` already read (active memberships in
+    active organisations, oldest first, each with its organisation): one query."""
+    connection = connections[router.db_for_read(User)]
+    user_columns = columns(connection, User, "u")
+    user_key = column(connection, User, "u", "id")
+    membership_columns, joins, order = memberships_join(connection, user_key)
+    sql = (
+        f"SELECT {', '.join([*user_columns, *membership_columns])}"  # noqa: S608
+        f" FROM {connection.ops.quote_name(User._meta.db_table)} u{joins}"
+        f" WHERE {user_key} = %s ORDER BY {order}"
+    )
+    primary_key = User._meta.get_field("id")
+    assert isinstance(primary_key, Field)
+    key = primary_key.get_db_prep_value(primary_key.to_python(user_id), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*MEMBERSHIP_JOIN_PARAMETERS, key])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    user: User = row_instance(connection, User, rows[0][: len(user_columns)])
+    keep_memberships(connection, user, rows, len(user_columns))
     return user
 
 

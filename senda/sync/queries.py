@@ -8,10 +8,11 @@ import functools
 import uuid
 from typing import Any
 
-from django.db import connection
-from django.db.models import Field, Model, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from senda.accounts import backends
 from senda.accounts.models import ApiToken, Membership, Organisation, User
 from senda.accounts.roles import CAPABILITIES, Capability
 from senda.accounts.token_actions import TOKEN_MAX_LENGTH, hash_token
@@ -65,65 +66,44 @@ def field_membership(user: User) -> Membership | None:
     return membership
 
 
-# What a device's token reads: the device, its token, worker and organisation, and the worker's
-# memberships (with their organisations) that count, as (model, table alias).
+# What a device's token reads with the worker's memberships: (model, table alias).
 _DEVICE_PARTS: tuple[tuple[type[Model], str], ...] = (
     (Device, "d"),
     (ApiToken, "t"),
     (User, "u"),
     (Organisation, "o"),
-    (Membership, "m"),
-    (Organisation, "mo"),
 )
 
 
-def _concrete_fields(model: type[Model]) -> list[Field[Any, Any]]:
-    return [field for field in model._meta.concrete_fields if isinstance(field, Field)]
-
-
 @functools.lru_cache(maxsize=4)
-def _device_statement(vendor: str) -> tuple[str, list[tuple[type[Model], str]], list[slice]]:
-    """The statement of ``device_for_token`` (on a ``vendor`` database), its columns' fields
-    and each part's columns."""
-    del vendor  # the cache key: the quoting is the database's
+def _device_statement(alias: str) -> tuple[str, list[int]]:
+    """The statement of ``device_for_token`` on the database ``alias`` and where each part's
+    columns start (then the memberships')."""
+    database = connections[alias]
     selected: list[str] = []
-    fields: list[tuple[type[Model], str]] = []
-    parts: list[slice] = []
-    for model, alias in _DEVICE_PARTS:
-        start = len(selected)
-        for field in _concrete_fields(model):
-            selected.append(plain.column(model, field.name, alias))
-            fields.append((model, field.name))
-        parts.append(slice(start, len(selected)))
+    starts: list[int] = []
+    for model, table_alias in _DEVICE_PARTS:
+        starts.append(len(selected))
+        selected.extend(backends.columns(database, model, table_alias))
+    starts.append(len(selected))
+    user_key = backends.column(database, User, "u", "id")
+    membership_columns, memberships, order = backends.memberships_join(database, user_key)
 
-    def on(model: type[Model], alias: str, name: str) -> str:
-        return plain.column(model, name, alias)
+    def key(model: type[Model], table_alias: str, name: str) -> str:
+        return backends.column(database, model, table_alias, name)
 
-    # A membership that does not count (inactive, or its organisation is) leaves the
-    # organisation's columns NULL; a device whose worker has none still comes back, once.
     sql = (
-        f"SELECT {', '.join(selected)}"  # noqa: S608
+        f"SELECT {', '.join([*selected, *membership_columns])}"  # noqa: S608
         f" FROM {plain.table(Device)} d"
         f" INNER JOIN {plain.table(ApiToken)} t"
-        f" ON {on(ApiToken, 't', 'id')} = {on(Device, 'd', 'api_token')}"
-        f" INNER JOIN {plain.table(User)} u ON {on(User, 'u', 'id')} = {on(Device, 'd', 'user')}"
+        f" ON {key(ApiToken, 't', 'id')} = {key(Device, 'd', 'api_token')}"
+        f" INNER JOIN {plain.table(User)} u ON {user_key} = {key(Device, 'd', 'user')}"
         f" INNER JOIN {plain.table(Organisation)} o"
-        f" ON {on(Organisation, 'o', 'id')} = {on(Device, 'd', 'organisation')}"
-        f" LEFT OUTER JOIN {plain.table(Membership)} m"
-        f" ON {on(Membership, 'm', 'user')} = {on(User, 'u', 'id')}"
-        f" AND {on(Membership, 'm', 'is_active')} = %s"
-        f" LEFT OUTER JOIN {plain.table(Organisation)} mo"
-        f" ON {on(Organisation, 'mo', 'id')} = {on(Membership, 'm', 'organisation')}"
-        f" AND {on(Organisation, 'mo', 'is_active')} = %s"
-        f" WHERE {on(ApiToken, 't', 'token_hash')} = %s"
-        f" ORDER BY {on(Membership, 'm', 'created_at')}, {on(Membership, 'm', 'id')}"
+        f" ON {key(Organisation, 'o', 'id')} = {key(Device, 'd', 'organisation')}"
+        f"{memberships}"
+        f" WHERE {key(ApiToken, 't', 'token_hash')} = %s ORDER BY {order}"
     )
-    return sql, fields, parts
-
-
-def _built(model: type[Model], values: list[Any]) -> Any:
-    attnames = [field.attname for field in _concrete_fields(model)]
-    return model.from_db(connection.alias, attnames, values)
+    return sql, starts
 
 
 def device_for_token(*, token: str) -> Device | None:
@@ -133,33 +113,25 @@ def device_for_token(*, token: str) -> Device | None:
     two queries cost more than the database spent answering them."""
     if not token or len(token) > TOKEN_MAX_LENGTH:
         return None
-    sql, fields, parts = _device_statement(connection.vendor)
-    rows = plain.fetch(sql, [True, True, hash_token(token)], fields)
+    database = connections[router.db_for_read(Device)]
+    sql, starts = _device_statement(database.alias)
+    with database.cursor() as cursor:
+        cursor.execute(sql, [*backends.MEMBERSHIP_JOIN_PARAMETERS, hash_token(token)])
+        rows = cursor.fetchall()
     if not rows:
         return None
     first = rows[0]
-    device: Device = _built(Device, first[parts[0]])
-    api_token: ApiToken = _built(ApiToken, first[parts[1]])
-    user: User = _built(User, first[parts[2]])
-    organisation: Organisation = _built(Organisation, first[parts[3]])
+    device, api_token, user, organisation = (
+        backends.row_instance(database, model, first[start:end])
+        for (model, _alias), start, end in zip(_DEVICE_PARTS, starts[:-1], starts[1:], strict=True)
+    )
     # As select_related("user", "organisation", "api_token") leaves them.
     Device._meta.get_field("user").set_cached_value(device, user)
     Device._meta.get_field("organisation").set_cached_value(device, organisation)
     api_token_field = Device._meta.get_field("api_token")
     api_token_field.set_cached_value(device, api_token)
     api_token_field.remote_field.set_cached_value(api_token, device)
-    memberships: list[Membership] = []
-    for row in rows:
-        if row[parts[5]][0] is None:
-            continue  # no membership, or one that does not count
-        membership: Membership = _built(Membership, row[parts[4]])
-        # As ``user.memberships.select_related("organisation")`` leaves them.
-        Membership._meta.get_field("organisation").set_cached_value(
-            membership, _built(Organisation, row[parts[5]])
-        )
-        Membership._meta.get_field("user").set_cached_value(membership, user)
-        memberships.append(membership)
-    user._active_memberships = memberships
+    backends.keep_memberships(database, user, rows, starts[-1])
     return device
 
 
