@@ -147,10 +147,11 @@ def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -
     opts = model._meta
     pk = opts.pk
     auto_pk = isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
+    without_pk = sum(obj.pk is None for obj in objects)
+    if auto_pk and 0 < without_pk < len(objects):
+        raise ValueError("insert_objects: give every object its id, or none")
     fields = [
-        field
-        for field in opts.concrete_fields
-        if not (auto_pk and field is pk and all(obj.pk is None for obj in objects))
+        field for field in opts.concrete_fields if not (auto_pk and field is pk and without_pk)
     ]
     stamped = [
         field
@@ -159,6 +160,9 @@ def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -
     ]
     rows = []
     for obj in objects:
+        # bulk_create's check: a related object not saved yet is refused, and one saved since
+        # it was assigned gives its id.
+        obj._prepare_related_fields_for_save(operation_name="insert_objects")  # type: ignore[attr-defined]
         for field in stamped:
             field.pre_save(obj, add=True)
         rows.append([getattr(obj, field.attname) for field in fields])

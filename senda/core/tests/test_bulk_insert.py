@@ -184,3 +184,22 @@ def test_values_of_another_type_go_through_the_field(
     )
     task = FollowUp.objects.get(pk=task_id)
     assert (task.person_id, task.due_on) == (person.pk, datetime.date(2026, 12, 1))
+
+
+def test_an_unsaved_related_object_or_mixed_ids_are_refused(
+    org_a: Organisation, users_a: dict[str, User]
+) -> None:
+    """As ``bulk_create`` refuses them: nothing is written."""
+    user = users_a[Role.HEALTH_PROMOTER]
+    person = PersonFactory.create(organisation=org_a, registered_by=user)
+    unsaved = User(username="not-saved-yet")
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_objects(FollowUp, follow_ups(org_a, person, unsaved))
+    assert not FollowUp.objects.filter(person=person).exists()
+    keys = [
+        PersonSearchKey(id=10_000_000, person=person, organisation=org_a, kind="name", digest="a"),
+        PersonSearchKey(person=person, organisation=org_a, kind="name", digest="b"),
+    ]
+    with pytest.raises(ValueError, match="every object its id, or none"):
+        insert_objects(PersonSearchKey, keys)
+    assert not PersonSearchKey.objects.filter(person=person, digest__in=["a", "b"]).exists()
